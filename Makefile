@@ -1,0 +1,61 @@
+# Two commands: `make run` (embedded default, no services) and `make test` (PostgreSQL + Redis).
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: run test install install-dev system-deps lint format messages check-deploy bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Debian packages the tests need: Chromium for the browser tests, gettext for catalogs.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
+	  else echo "Please install Chromium and gettext (Debian: apt-get install chromium gettext)"; exit 1; fi; \
+	fi
+
+run: install
+	@scripts/run.sh
+
+test: install-dev system-deps
+	@scripts/test.sh
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Refresh the project's catalogs after changing strings, then translate and compile.
+messages: install
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ky -l ru --no-obsolete -i ".venv/*" -i "locale_viewflow/*"
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -d djangojs -l ky -l ru --no-obsolete -i ".venv/*" -i "staticfiles/*"
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l ky -l ru
+
+check-deploy: install
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=council.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
+	EMAIL_HOST=smtp.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/council \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install-dev
+	@scripts/bench.sh
+
+clean:
+	rm -rf .run staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("People and schools")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import checks  # noqa: F401  (registers system checks)
+        from .roles import ensure_role_groups
+
+        # After every app: the permissions of later apps (flows, documents) exist only then.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")

@@ -1,0 +1,179 @@
+"""Schools, people and the school's structure (regulation 2.1, 3.1)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """A district education department; a deployment may serve several schools of one."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schools",
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class AcademicYear(models.Model):
+    """An academic year (окуу жылы), e.g. 2025–2026, shared by every school."""
+
+    starts_on = models.DateField(_("starts on"), unique=True)
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        verbose_name = _("academic year")
+        verbose_name_plural = _("academic years")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="academic_year_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on.year}–{self.ends_on.year}"
+
+    @classmethod
+    def current(cls, today: datetime.date | None = None) -> AcademicYear | None:
+        today = today or datetime.date.today()
+        return (
+            cls.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+            or cls.objects.filter(starts_on__lte=today).first()
+        )
+
+
+class MethodicalAssociation(models.Model):
+    """A methodical association (усулдук бирикме) of teachers of one subject area."""
+
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="associations"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_associations",
+    )
+
+    class Meta:
+        verbose_name = _("methodical association")
+        verbose_name_plural = _("methodical associations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="association_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreativeGroup(models.Model):
+    """A creative group of teachers (мугалимдердин чыгармачыл тобу)."""
+
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="creative_groups"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        blank=True,
+        related_name="creative_groups",
+    )
+
+    class Meta:
+        verbose_name = _("creative group of teachers")
+        verbose_name_plural = _("creative groups of teachers")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="creative_group_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(models.TextChoices):
+    KY = "ky", "Кыргызча"
+    RU = "ru", "Русский"
+    EN = "en", "English"
+
+
+class User(AbstractUser):
+    """A person of a school. Users without a school are district or system administrators."""
+
+    school = models.ForeignKey(
+        School,
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.KY
+    )
+    methodical_association = models.ForeignKey(
+        MethodicalAssociation,
+        verbose_name=_("methodical association"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teachers",
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    def get_short_name(self) -> str:
+        """Official short form: «Ажыгулова К.К.»."""
+        initials = "".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return " ".join(p for p in (self.last_name, initials) if p) or self.username

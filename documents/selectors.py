@@ -1,0 +1,82 @@
+"""Reads for pages, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+
+from .models import Document, DocumentVersion, ExpertiseRound, Recommendation, Review, Stage
+
+
+def documents_visible_to(user: User) -> QuerySet[Document]:
+    """What a person may open. Drafts are their author's alone; a teacher sees their own
+    documents, an expert the documents they were asked to review, the head of a
+    methodical association its teachers' submitted documents; the chair, secretary,
+    director and school administrators every submitted document of the school."""
+    if not user.is_authenticated or user.school_id is None:
+        return Document.objects.none()
+    school_docs = Document.objects.filter(school_id=user.school_id)
+    submitted = ~Q(stage=Stage.DRAFT)
+    if user.has_perm("documents.view_school_documents"):
+        return school_docs.filter(Q(author=user) | submitted)
+    reviewed = Document.objects.filter(rounds__reviews__expert=user).values("pk")
+    return school_docs.filter(
+        Q(author=user)
+        | (submitted & Q(pk__in=reviewed))
+        | (submitted & Q(methodical_association__head=user))
+    )
+
+
+def my_documents(user: User) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(author=user, school_id=user.school_id)
+        .select_related("academic_year", "methodical_association")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def school_documents(user: User, *, stage: str = "") -> QuerySet[Document]:
+    qs = documents_visible_to(user).select_related(
+        "author", "academic_year", "methodical_association"
+    )
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs.order_by("-updated_at", "-pk")
+
+
+@dataclass
+class RoundView:
+    round: ExpertiseRound
+    reviews: list[Review] = field(default_factory=list)
+
+
+def document_reviews_by_round(
+    document: Document, *, exclude_open: bool = False
+) -> list[ExpertiseRound]:
+    """Rounds, newest first, with reviews, experts and recommendations prefetched (4 queries)."""
+    reviews = Review.objects.select_related("expert").order_by("expert__last_name", "pk")
+    if exclude_open:
+        reviews = reviews.filter(submitted_at__isnull=False)
+    return list(
+        ExpertiseRound.objects.filter(document=document)
+        .select_related("version", "decided_by")
+        .prefetch_related(
+            Prefetch("reviews", queryset=reviews),
+            Prefetch(
+                "reviews__recommendations",
+                queryset=Recommendation.objects.select_related("answered_in").order_by("number"),
+            ),
+        )
+        .order_by("-number")
+    )
+
+
+def document_versions(document: Document) -> list[DocumentVersion]:
+    return list(document.versions.select_related("submitted_by").order_by("-number"))
+
+
+def document_events(document: Document) -> QuerySet:
+    return document.events.select_related("actor").order_by("created_at", "pk")

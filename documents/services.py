@@ -1,0 +1,246 @@
+"""Writes to documents. Keyword-only, typed; views and flows call these, never the ORM."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AcademicYear, MethodicalAssociation, User
+
+from .models import (
+    AUTHOR_EDITABLE_STAGES,
+    Document,
+    DocumentEvent,
+    DocumentVersion,
+    EventKind,
+    ExpertiseRound,
+    Recommendation,
+    Review,
+    Stage,
+)
+from .uploads import KIND_EXTENSIONS, UploadInfo
+
+
+def _attach_file(document: Document, upload: UploadedFile, info: UploadInfo) -> None:
+    old_name = document.file.name if document.file else ""
+    # The stored name is random; the shown name gets the extension of the real type.
+    original = (upload.name or "document").rsplit("/", 1)[-1][:200]
+    stem = original.rsplit(".", 1)[0] if "." in original else original
+    document.file.save("upload", upload, save=False)
+    document.file_name = f"{stem}{KIND_EXTENSIONS[info.kind]}"
+    document.file_size = info.size
+    document.file_kind = info.kind
+    if old_name:
+        # A replaced draft file is deleted unless a frozen version still points at it.
+        def delete_if_unreferenced() -> None:
+            if not DocumentVersion.objects.filter(file=old_name).exists():
+                document.file.storage.delete(old_name)
+
+        transaction.on_commit(delete_if_unreferenced)
+
+
+def event_record(
+    *,
+    document: Document,
+    actor: User,
+    kind: str,
+    version_number: int | None = None,
+    round_number: int | None = None,
+    note: str = "",
+) -> DocumentEvent:
+    return DocumentEvent.objects.create(
+        document=document,
+        actor=actor,
+        kind=kind,
+        version_number=version_number,
+        round_number=round_number,
+        note=note,
+    )
+
+
+@transaction.atomic
+def document_create(
+    *,
+    author: User,
+    doc_type: str,
+    title: str,
+    academic_year: AcademicYear,
+    methodical_association: MethodicalAssociation | None = None,
+    description: str = "",
+    upload: UploadedFile | None = None,
+    upload_info: UploadInfo | None = None,
+) -> Document:
+    if author.school_id is None:
+        raise ValidationError(_("Only a person of a school can create documents."))
+    if methodical_association is not None and methodical_association.school_id != author.school_id:
+        raise ValidationError(_("The methodical association belongs to another school."))
+    document = Document(
+        school_id=author.school_id,
+        author=author,
+        doc_type=doc_type,
+        title=title,
+        academic_year=academic_year,
+        methodical_association=methodical_association,
+        description=description,
+    )
+    if upload is not None and upload_info is not None:
+        _attach_file(document, upload, upload_info)
+    document.save()
+    event_record(document=document, actor=author, kind=EventKind.CREATED)
+    return document
+
+
+def document_update(
+    *,
+    document: Document,
+    actor: User,
+    doc_type: str,
+    title: str,
+    academic_year: AcademicYear,
+    methodical_association: MethodicalAssociation | None,
+    description: str,
+    upload: UploadedFile | None = None,
+    upload_info: UploadInfo | None = None,
+) -> Document:
+    """Save the author's working copy. Frozen versions are untouched."""
+    if document.author_id != actor.pk or document.stage not in AUTHOR_EDITABLE_STAGES:
+        raise ValidationError(_("This document cannot be edited now."))
+    if (
+        methodical_association is not None
+        and methodical_association.school_id != document.school_id
+    ):
+        raise ValidationError(_("The methodical association belongs to another school."))
+    document.doc_type = doc_type
+    document.title = title
+    document.academic_year = academic_year
+    document.methodical_association = methodical_association
+    document.description = description
+    if upload is not None and upload_info is not None:
+        _attach_file(document, upload, upload_info)
+    document.save()
+    return document
+
+
+def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
+    """Freeze the working copy as the next numbered version (called under the flow lock)."""
+    if not document.file:
+        raise ValidationError(_("Attach the document's file before submitting it."))
+    document.version_count += 1
+    version = DocumentVersion(
+        document=document,
+        number=document.version_count,
+        title=document.title,
+        description=document.description,
+        file=document.file.name,
+        file_name=document.file_name,
+        file_size=document.file_size,
+        file_kind=document.file_kind,
+        sha256=_sha256_of(document),
+        submitted_by=actor,
+    )
+    version.save(force_insert=True)
+    document.save(update_fields=["version_count", "updated_at"])
+    return version
+
+
+def _sha256_of(document: Document) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with document.file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def document_set_stage(*, document: Document, stage: str) -> None:
+    document.stage = stage
+    document.save(update_fields=["stage", "updated_at"])
+
+
+def round_open(
+    *,
+    document: Document,
+    version: DocumentVersion,
+    experts: Sequence[User],
+    due_date: datetime.date,
+    assigned_by: User,
+) -> ExpertiseRound:
+    number = (document.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    expertise_round = ExpertiseRound.objects.create(
+        document=document,
+        number=number,
+        version=version,
+        due_date=due_date,
+        assigned_by=assigned_by,
+    )
+    Review.objects.bulk_create([Review(round=expertise_round, expert=e) for e in experts])
+    return expertise_round
+
+
+@dataclass(frozen=True)
+class RecommendationAnswer:
+    recommendation: Recommendation
+    answer: str
+    reason: str
+
+
+def review_submit(
+    *, review: Review, opinion: str, comment: str, recommendations: Iterable[str]
+) -> Review:
+    if review.submitted_at is not None:
+        raise ValidationError(_("This review has already been submitted."))
+    review.opinion = opinion
+    review.comment = comment
+    review.submitted_at = timezone.now()
+    review.save(update_fields=["opinion", "comment", "submitted_at"])
+    texts = [t.strip() for t in recommendations if t and t.strip()]
+    Recommendation.objects.bulk_create(
+        [Recommendation(review=review, number=n, text=t) for n, t in enumerate(texts, 1)]
+    )
+    return review
+
+
+def round_decide(
+    *, expertise_round: ExpertiseRound, decision: str, reason: str, decided_by: User
+) -> ExpertiseRound:
+    if expertise_round.decision:
+        raise ValidationError(_("This round has already been decided."))
+    expertise_round.decision = decision
+    expertise_round.decision_reason = reason
+    expertise_round.decided_by = decided_by
+    expertise_round.decided_at = timezone.now()
+    expertise_round.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+    return expertise_round
+
+
+def recommendations_answer(
+    *, answers: Sequence[RecommendationAnswer], version: DocumentVersion | None
+) -> None:
+    """Store the author's answers; `version` is set when the revision is submitted."""
+    now = timezone.now()
+    for item in answers:
+        rec = item.recommendation
+        rec.answer = item.answer
+        rec.answer_reason = item.reason if item.answer == Recommendation.Answer.DECLINED else ""
+        rec.answered_in = version
+        rec.answered_at = now if version is not None else None
+        rec.save(update_fields=["answer", "answer_reason", "answered_in", "answered_at"])
+
+
+def stage_for_event(kind: str) -> str | None:
+    return {
+        EventKind.SUBMITTED: Stage.SCREENING,
+        EventKind.RETURNED: Stage.RETURNED,
+        EventKind.EXPERTS_ASSIGNED: Stage.IN_EXPERTISE,
+        EventKind.SENT_TO_REVISION: Stage.REVISION,
+        EventKind.REJECTED: Stage.REJECTED,
+        EventKind.RECOMMENDED: Stage.RECOMMENDED,
+    }.get(kind)

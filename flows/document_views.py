@@ -1,0 +1,119 @@
+"""Document pages that belong to the workflow: create/edit with "submit", the detail page
+with the process chart and the user's open task."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from documents import selectors, services
+from documents.forms import DocumentForm
+from documents.models import Document, Stage
+from documents.views import own_document
+
+from .chart import process_chart_svg
+from .models import ExpertiseProcess
+from .selectors import open_task_for
+from .services import document_submit
+
+
+def _submit(request: HttpRequest, document: Document) -> bool:
+    try:
+        document_submit(document=document, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return False
+    messages.success(
+        request,
+        _("The document was submitted for expertise (version %(n)s).")
+        % {"n": Document.objects.values_list("version_count", flat=True).get(pk=document.pk)},
+    )
+    return True
+
+
+@login_required
+@permission_required("documents.add_document", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def document_create(request: HttpRequest) -> HttpResponse:
+    if request.user.school_id is None:
+        raise PermissionDenied
+    form = DocumentForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_create(author=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The draft has been saved."))
+            if "submit" in request.POST:
+                _submit(request, document)
+            return redirect("documents:detail", pk=document.pk)
+    return render(request, "documents/document_form.html", {"form": form, "document": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    document = own_document(request, pk)
+    if document.stage != Stage.DRAFT:
+        task = open_task_for(request.user, document.pk)
+        if task is not None:
+            return redirect("flows:task", task_pk=task.pk)
+        messages.info(request, _("This document is in expertise and cannot be edited now."))
+        return redirect("documents:detail", pk=document.pk)
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, instance=document, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.document_update(
+                    document=document, actor=request.user, **form.service_kwargs()
+                )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The draft has been saved."))
+            if "submit" in request.POST:
+                _submit(request, document)
+            return redirect("documents:detail", pk=document.pk)
+    return render(request, "documents/document_form.html", {"form": form, "document": document})
+
+
+@login_required
+@require_POST
+def document_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = own_document(request, pk)
+    _submit(request, document)
+    return redirect("documents:detail", pk=document.pk)
+
+
+@login_required
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(
+        selectors.documents_visible_to(request.user).select_related(
+            "author", "academic_year", "methodical_association", "school"
+        ),
+        pk=pk,
+    )
+    process = ExpertiseProcess.objects.filter(document=document).first()
+    context = {
+        "document": document,
+        "versions": selectors.document_versions(document),
+        "rounds": selectors.document_reviews_by_round(document),
+        "events": selectors.document_events(document),
+        "process": process,
+        "chart": process_chart_svg(process) if process else "",
+        "my_task": open_task_for(request.user, document.pk),
+        "is_author": document.author_id == request.user.pk,
+    }
+    return render(request, "documents/document_detail.html", context)

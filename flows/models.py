@@ -1,0 +1,40 @@
+"""The viewflow process of a document's expertise.
+
+A multi-table child of viewflow's Process, so that the document is a real, indexed foreign
+key; the two routing variables the flow's gateways read live in the process' JSON data.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow import jsonstore
+from viewflow.workflow.models import Process
+
+from documents.models import Document
+
+
+class ExpertiseProcess(Process):
+    class Screening(models.TextChoices):
+        ACCEPT = "accept", _("Accept and assign experts")
+        RETURN = "return", _("Return for formal fixes")
+
+    document = models.OneToOneField(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="expertise_process",
+    )
+    screening = jsonstore.CharField(max_length=10, blank=True)
+    decision = jsonstore.CharField(max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("expertise process")
+        verbose_name_plural = _("expertise processes")
+        permissions = [
+            ("review_expertiseprocess", _("Can review documents as an expert")),
+            ("chair_expertiseprocess", _("Can screen submissions and decide on expertise")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.document)

@@ -1,0 +1,292 @@
+"""Task pages. One URL, `/tasks/<pk>/`, serves every human task: `task_dispatch` finds the
+task among the user's own, takes the flow lock for a POST, and hands over to the view of
+the task's node (ScreenView, ReviewView, …), which calls a service and completes the task.
+
+viewflow's own task URLs (and its Material site) are deliberately not mounted: its detail
+and list views authorize by model permission only, which would show one school's processes
+to another school (viewflow issue #505).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_http_methods
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from council.selectors import council_members
+from documents.forms import DocumentForm
+from documents.models import Document, Review
+from documents.selectors import document_reviews_by_round
+from documents.services import RecommendationAnswer, document_update, recommendations_answer
+
+from . import forms, services
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_dispatch(request: HttpRequest, task_pk: int) -> HttpResponse:
+    task = get_object_or_404(
+        Task.objects.select_related("process"),
+        pk=task_pk,
+        owner=request.user,
+        flow_task_type="HUMAN",
+    )
+    node = task.flow_task
+    process = task.process.coerced
+    if task.status != STATUS.ASSIGNED:
+        messages.info(request, _("This task has already been completed."))
+        return redirect("documents:detail", pk=process.document_id)
+    if request.method != "POST":
+        request.activation = node.activation_class(task)
+        return node.view(request, task_pk=task.pk)
+    try:
+        with node.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
+            if task.status != STATUS.ASSIGNED or task.owner_id != request.user.pk:
+                messages.info(request, _("This task has already been completed."))
+                return redirect("documents:detail", pk=process.document_id)
+            request.activation = node.activation_class(task)
+            request.activation.start(request)
+            return node.view(request, task_pk=task.pk)
+    except FlowLockFailed:
+        messages.warning(
+            request, _("Someone else is working on this document right now. Please try again.")
+        )
+        return redirect("flows:task", task_pk=task.pk)
+
+
+class TaskView(View):
+    """Base of the node views: the task's document, and a service call on a valid POST."""
+
+    template_name = ""
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.activation = request.activation
+        self.task = self.activation.task
+        # Fresh under the lock, and with what every task page shows.
+        self.document = Document.objects.select_related(
+            "author", "academic_year", "methodical_association", "school"
+        ).get(pk=self.activation.process.document_id)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "task_title": self.task.flow_task.task_title,
+            "document": self.document,
+            "version": services.latest_version(self.document),
+            **extra,
+        }
+
+    def render(self, **extra: Any) -> HttpResponse:
+        return render(self.request, self.template_name, self.context(**extra))
+
+    def run_service(self, call: Any, form: Any) -> bool:
+        """Run a service in a savepoint; a ValidationError goes back onto the form."""
+        try:
+            with transaction.atomic():
+                call()
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return False
+        return True
+
+    def done(self, message: str) -> HttpResponse:
+        messages.success(self.request, message)
+        return redirect("flows:inbox")
+
+
+class ScreenView(TaskView):
+    template_name = "flows/screen.html"
+
+    def candidates(self) -> Any:
+        return council_members(
+            school=self.document.school, academic_year=self.document.academic_year
+        ).exclude(pk=self.document.author_id)
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        previous = services.current_round(self.document)
+        initial = {}
+        if previous is not None:
+            # A revised document goes, by default, to the experts of the last round.
+            initial["experts"] = [r.expert_id for r in previous.reviews.all()]
+            initial["action"] = "accept"
+        form = forms.ScreenForm(candidates=self.candidates(), initial=initial)
+        return self.render(form=form, previous_round=previous)
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = forms.ScreenForm(request.POST, candidates=self.candidates())
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["action"] == "accept":
+                ok = self.run_service(
+                    lambda: services.screening_accept(
+                        activation=self.activation,
+                        actor=request.user,
+                        experts=list(data["experts"]),
+                        due_date=data["due_date"],
+                    ),
+                    form,
+                )
+                if ok:
+                    return self.done(_("Experts assigned. Their reviews are in their inboxes."))
+            else:
+                ok = self.run_service(
+                    lambda: services.screening_return(
+                        activation=self.activation, actor=request.user, reason=data["reason"]
+                    ),
+                    form,
+                )
+                if ok:
+                    return self.done(_("The document was returned to its author."))
+        return self.render(form=form, previous_round=services.current_round(self.document))
+
+
+class ReviewView(TaskView):
+    template_name = "flows/review.html"
+
+    def review(self) -> Review:
+        return Review.objects.select_related("round__version").get(pk=self.task.data["review"])
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render(
+            form=forms.ReviewForm(),
+            formset=forms.RecommendationFormSet(prefix="rec"),
+            review=self.review(),
+            rounds=document_reviews_by_round(self.document, exclude_open=True),
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = forms.ReviewForm(request.POST)
+        formset = forms.RecommendationFormSet(request.POST, prefix="rec")
+        if form.is_valid() and formset.is_valid():
+            texts = formset.texts()
+            if form.cleaned_data["opinion"] in ("approve_with_changes", "revise") and not texts:
+                form.add_error(None, _("Write at least one recommendation for this opinion."))
+            elif self.run_service(
+                lambda: services.review_complete(
+                    activation=self.activation,
+                    actor=request.user,
+                    opinion=form.cleaned_data["opinion"],
+                    comment=form.cleaned_data["comment"],
+                    recommendations=texts,
+                ),
+                form,
+            ):
+                return self.done(_("Your review has been submitted."))
+        return self.render(
+            form=form,
+            formset=formset,
+            review=self.review(),
+            rounds=document_reviews_by_round(self.document, exclude_open=True),
+        )
+
+
+class DecideView(TaskView):
+    template_name = "flows/decide.html"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render(form=forms.DecideForm(), rounds=document_reviews_by_round(self.document))
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = forms.DecideForm(request.POST)
+        if form.is_valid() and self.run_service(
+            lambda: services.expertise_decide(
+                activation=self.activation,
+                actor=request.user,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            ),
+            form,
+        ):
+            return self.done(_("Your decision has been recorded."))
+        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+
+
+class ResubmitView(TaskView):
+    """The author's task after a return or a revision: edit, answer, submit a new version.
+    "Save" keeps the work without submitting; the task stays in the inbox."""
+
+    template_name = "flows/resubmit.html"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        recs = services.open_recommendations(self.document)
+        return self.render(
+            form=DocumentForm(instance=self.document, user=request.user),
+            answer_forms=forms.answer_forms(recs),
+            rounds=document_reviews_by_round(self.document),
+            return_reason=self.return_reason(),
+        )
+
+    def return_reason(self) -> str:
+        event = self.document.events.filter(kind="returned").order_by("-created_at").first()
+        return event.note if event and self.task.flow_task.name == "fix" else ""
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        recs = services.open_recommendations(self.document)
+        form = DocumentForm(request.POST, request.FILES, instance=self.document, user=request.user)
+        answers = forms.answer_forms(recs, request.POST)
+        submit = "submit" in request.POST
+        if form.is_valid() and all(a.is_valid() for a in answers):
+            given = [
+                RecommendationAnswer(
+                    recommendation=a.recommendation,
+                    answer=a.cleaned_data.get("answer") or "",
+                    reason=a.cleaned_data.get("reason") or "",
+                )
+                for a in answers
+            ]
+
+            def save_and_maybe_submit() -> None:
+                document_update(document=self.document, actor=request.user, **form.service_kwargs())
+                if submit:
+                    services.resubmit(activation=self.activation, actor=request.user, answers=given)
+                else:
+                    recommendations_answer(answers=given, version=None)
+
+            if self.run_service(save_and_maybe_submit, form):
+                if submit:
+                    return self.done(_("The new version has been submitted to the chair."))
+                messages.success(request, _("Saved. Submit the new version when it is ready."))
+                return redirect(reverse("flows:task", args=[self.task.pk]))
+        return self.render(
+            form=form,
+            answer_forms=answers,
+            rounds=document_reviews_by_round(self.document),
+            return_reason=self.return_reason(),
+        )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    from .selectors import inbox_tasks
+
+    page = Paginator(inbox_tasks(request.user), 25).get_page(request.GET.get("page"))
+    review_ids = [t.data.get("review") for t in page if t.data.get("review")]
+    due_by_review = dict(
+        Review.objects.filter(pk__in=review_ids).values_list("pk", "round__due_date")
+    )
+    rows = [
+        {
+            "task": task,
+            "document": task.process.expertiseprocess.document,
+            "due_date": due_by_review.get(task.data.get("review")),
+        }
+        for task in page
+    ]
+    return render(request, "flows/inbox.html", {"page": page, "rows": rows})

@@ -1,0 +1,34 @@
+// Small progressive enhancements; every page works without JavaScript.
+(function () {
+  "use strict";
+  // "Add a recommendation": clone the formset's empty form and bump TOTAL_FORMS.
+  document.querySelectorAll("[data-formset]").forEach(function (box) {
+    var prefix = box.getAttribute("data-formset");
+    var total = box.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    var template = box.querySelector("template");
+    var button = box.querySelector("[data-add-row]");
+    if (!total || !template || !button) { return; }
+    button.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var row = document.createElement("div");
+      row.className = "formset-row";
+      row.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
+      button.parentNode.insertBefore(row, button);
+      total.value = String(index + 1);
+      var field = row.querySelector("textarea, input");
+      if (field) { field.focus(); }
+    });
+  });
+  // Screening form: show the part that goes with the chosen action.
+  var screen = document.querySelector("[data-testid='screen-form']");
+  if (screen) {
+    var update = function () {
+      var chosen = screen.querySelector("input[name='action']:checked");
+      var value = chosen ? chosen.value : "";
+      screen.querySelector(".when-accept").hidden = value === "return";
+      screen.querySelector(".when-return").hidden = value === "accept";
+    };
+    screen.addEventListener("change", update);
+    update();
+  }
+})();

@@ -1,0 +1,91 @@
+"""Two experts finish the last two reviews at the same moment, each in its own thread and
+database connection (PostgreSQL; on SQLite select_for_update does nothing)."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from documents.models import Review, Stage
+from flows import services as flow_services
+from tests.conftest import build_world
+from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_last_reviews_at_once_make_exactly_one_consolidation(monkeypatch):
+    assert connection.vendor == "postgresql", "the flow lock is only real on PostgreSQL"
+    world = build_world()
+    document = create_and_submit(world)
+    screen = the_task(world.chair, "screen")
+    due = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    world.client(world.chair).post(
+        reverse("flows:task", args=[screen.pk]),
+        {"action": "accept", "experts": [e.pk for e in world.experts], "due_date": due},
+    )
+    first = the_task(world.expert1, "review")
+    world.client(world.expert1).post(
+        reverse("flows:task", args=[first.pk]), review_post("approve", [])
+    )
+
+    # Hold each review's transaction open after the flow has moved on, so that without the
+    # flow lock both would reach the join before either commits (verified: with
+    # viewflow's no_lock this test fails).
+    original = flow_services.review_complete
+
+    def slow_review_complete(**kwargs):
+        result = original(**kwargs)
+        time.sleep(0.6)
+        return result
+
+    monkeypatch.setattr(flow_services, "review_complete", slow_review_complete)
+
+    last_two = [
+        (world.expert2, the_task(world.expert2, "review")),
+        (world.expert3, the_task(world.expert3, "review")),
+    ]
+    barrier = threading.Barrier(len(last_two))
+    results: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def finish(expert, task):
+        try:
+            client = Client()
+            client.force_login(expert)
+            barrier.wait()
+            response = client.post(
+                reverse("flows:task", args=[task.pk]),
+                review_post("approve_with_changes", [f"{expert.username}: сунуш"]),
+            )
+            results[expert.username] = response.status_code
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=finish, args=pair) for pair in last_two]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert not errors, errors
+    assert results == {"expert2": 302, "expert3": 302}
+    assert Review.objects.filter(round__document=document, submitted_at__isnull=False).count() == 3
+    process_tasks = Task.objects.filter(process__expertiseprocess__document=document)
+    decides = [t for t in process_tasks if t.flow_task.name == "decide"]
+    joins = [t for t in process_tasks if t.flow_task.name == "join_reviews"]
+    assert len(decides) == 1 and decides[0].status == STATUS.ASSIGNED
+    assert [j.status for j in joins] == [STATUS.DONE]
+    assert not process_tasks.filter(status=STATUS.ERROR).exists()
+    document.refresh_from_db()
+    assert document.stage == Stage.DECISION

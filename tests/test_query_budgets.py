@@ -1,0 +1,108 @@
+"""Pages run the same number of queries for 5 rows as for 50."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from documents.models import Document
+from documents.services import document_create
+from documents.uploads import validate_document_upload
+from flows import services
+from tests.conftest import pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def make_documents(world, count: int, start: int = 0) -> list[Document]:
+    documents = []
+    for i in range(start, start + count):
+        upload = pdf_upload()
+        document = document_create(
+            author=world.author,
+            doc_type="lesson_plan",
+            title=f"Сабактын планы №{i}",
+            academic_year=world.year,
+            methodical_association=world.association,
+            upload=upload,
+            upload_info=validate_document_upload(upload),
+        )
+        services.document_submit(document=document, actor=world.author)
+        documents.append(document)
+    return documents
+
+
+def assign_experts(world, documents) -> None:
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    due = timezone.localdate() + datetime.timedelta(days=5)
+    for task in Task.objects.filter(owner=world.chair, status=STATUS.ASSIGNED):
+        services.task_perform(
+            task=task,
+            actor=world.chair,
+            step=lambda act: services.screening_accept(
+                activation=act, actor=world.chair, experts=[world.expert1], due_date=due
+            ),
+        )
+
+
+def count_queries(client, url: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), len(response.context["page"].object_list)
+
+
+@pytest.mark.parametrize(
+    ("persona", "url_name", "prepare"),
+    [
+        ("author", "documents:mine", None),
+        ("chair", "documents:school", None),
+        ("chair", "flows:inbox", None),  # screening tasks
+        ("expert1", "flows:inbox", assign_experts),  # review tasks, with due dates
+    ],
+)
+def test_a_list_costs_the_same_for_5_and_50_rows(world, persona, url_name, prepare):
+    client = world.client(getattr(world, persona))
+    url = reverse(url_name)
+    first = make_documents(world, 5)
+    if prepare:
+        prepare(world, first)
+    small, small_rows = count_queries(client, url)
+    more = make_documents(world, 45, start=5)
+    if prepare:
+        prepare(world, more)
+    large, large_rows = count_queries(client, url)
+    assert (small_rows, large_rows) == (5, 25)  # 25 a page
+    assert small == large, f"{url}: {small} queries for 5 rows, {large} for 50"
+    assert large <= 12
+
+
+def test_the_document_page_costs_the_same_with_more_reviews(world):
+    from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+
+    client = world.client(world.chair)
+    document = create_and_submit(world)
+    screen = the_task(world.chair, "screen")
+    due = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    world.client(world.chair).post(
+        reverse("flows:task", args=[screen.pk]),
+        {"action": "accept", "experts": [e.pk for e in world.experts], "due_date": due},
+    )
+    url = reverse("documents:detail", args=[document.pk])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for expert in world.experts:
+        task = the_task(expert, "review")
+        world.client(expert).post(
+            reverse("flows:task", args=[task.pk]), review_post("revise", ["a", "b", "c"])
+        )
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(one) == len(more) <= 16

@@ -65,7 +65,7 @@ class Scene:
 
 
 def everyone(status: int, **overrides: int | str) -> dict[str, int | str]:
-    cells: dict[str, int | str] = {p: status for p in PERSONAS}
+    cells: dict[str, int | str] = dict.fromkeys(PERSONAS, status)
     cells["anonymous"] = LOGIN
     cells.update(overrides)
     return cells

@@ -1,0 +1,16 @@
+# Production image: gunicorn for the web, the same image for the Celery worker and beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+RUN useradd --create-home --uid 1000 council
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+# Static files are collected at build time (hashed + compressed, served by WhiteNoise).
+RUN DJANGO_SECRET_KEY=build-only DJANGO_STATIC_MANIFEST=1 python manage.py collectstatic --noinput -v0 \
+    && mkdir -p /data/media && chown -R council /data
+USER council
+ENV MEDIA_ROOT=/data/media
+EXPOSE 8000
+CMD ["gunicorn", "project.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy bench clean
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,9 +53,6 @@ check-deploy: install
 	DJANGO_ALLOWED_HOSTS=council.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
 	EMAIL_HOST=smtp.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/council \
 	$(PY) manage.py check --deploy --fail-level WARNING
-
-bench: install-dev
-	@scripts/bench.sh
 
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache

@@ -17,5 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         inbox_count=inbox_count(user),
         can_create_documents=user.school_id is not None and user.has_perm("documents.add_document"),
         can_see_school_documents=user.has_perm("documents.view_school_documents"),
+        can_see_council=user.school_id is not None
+        and (user.has_perm("documents.view_school_documents") or user.council_memberships.exists()),
     )
     return context

@@ -51,6 +51,11 @@ class AcademicYear(models.Model):
 
     starts_on = models.DateField(_("starts on"), unique=True)
     ends_on = models.DateField(_("ends on"))
+    # The last days of the first three quarters (чейрек); the fourth ends with the year.
+    # Empty means the usual calendar: 31 October, 31 December, 20 March.
+    q1_ends_on = models.DateField(_("1st quarter ends"), null=True, blank=True)
+    q2_ends_on = models.DateField(_("2nd quarter ends"), null=True, blank=True)
+    q3_ends_on = models.DateField(_("3rd quarter ends"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("academic year")
@@ -65,6 +70,25 @@ class AcademicYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_on.year}–{self.ends_on.year}"
+
+    def quarter_bounds(self) -> list[tuple[datetime.date, datetime.date]]:
+        """(first day, last day) of each of the four quarters."""
+        y = self.starts_on.year
+        ends = [
+            self.q1_ends_on or datetime.date(y, 10, 31),
+            self.q2_ends_on or datetime.date(y, 12, 31),
+            self.q3_ends_on or datetime.date(y + 1, 3, 20),
+            self.ends_on,
+        ]
+        starts = [self.starts_on] + [end + datetime.timedelta(days=1) for end in ends[:3]]
+        return list(zip(starts, ends, strict=True))
+
+    def quarter_of(self, day: datetime.date) -> int:
+        """1–4; a day after the year's end counts in the fourth quarter."""
+        for number, (_start, end) in enumerate(self.quarter_bounds(), 1):
+            if day <= end:
+                return number
+        return 4
 
     @classmethod
     def current(cls, today: datetime.date | None = None) -> AcademicYear | None:

@@ -34,7 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "flows.review_expertiseprocess",
     ],
     Role.SECRETARY: ["documents.add_document", "documents.view_school_documents"],
-    Role.DIRECTOR: ["documents.view_school_documents"],
+    Role.DIRECTOR: ["documents.view_school_documents", "flows.approve_expertiseprocess"],
     Role.SCHOOL_ADMIN: [
         "documents.view_school_documents",
         "accounts.view_user",

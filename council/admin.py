@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from accounts.admin import SchoolScopedAdmin
 
-from .models import Council, CouncilMember
+from .models import Council, CouncilMember, Session
 from .services import council_roles_sync
 
 
@@ -33,3 +33,21 @@ class CouncilAdmin(SchoolScopedAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         council_roles_sync(council=form.instance)
+
+
+@admin.register(Session)
+class SessionAdmin(SchoolScopedAdmin):
+    """Read-only: sessions are kept through the council pages, protocols never change."""
+
+    school_field = "council__school"
+    list_display = ["__str__", "quarter", "status", "is_first", "is_year_end"]
+    list_filter = ["status", "quarter", "council__academic_year"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

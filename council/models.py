@@ -76,3 +76,175 @@ class CouncilMember(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class Session(models.Model):
+    """A session (отурум) of the council: at least one each quarter (5.1), a protocol at
+    every one (5.3), the secretary elected at the first (5.4), the year summed up at the
+    last (5.2)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CLOSED = "closed", _("Closed")
+
+    council = models.ForeignKey(
+        Council, verbose_name=_("council"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    date = models.DateField(_("date"))
+    time = models.TimeField(_("time"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    is_first = models.BooleanField(_("first session of the year"), default=False)
+    is_year_end = models.BooleanField(_("year-end session"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    secretary_elected = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("secretary elected"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("council session")
+        verbose_name_plural = _("council sessions")
+        ordering = ["date", "pk"]
+        indexes = [
+            # A council's sessions in date order, and per quarter for the compliance page.
+            models.Index(fields=["council", "date"], name="session_council_date"),
+            models.Index(fields=["council", "quarter"], name="session_council_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council} · {self.date:%d.%m.%Y}"
+
+
+class AgendaItem(models.Model):
+    class Decision(models.TextChoices):
+        RECOMMEND_APPROVAL = "recommend_approval", _("Recommend for approval")
+        RETURN = "return", _("Return for revision")
+        POSTPONE = "postpone", _("Postpone to a later session")
+        OTHER = "other", _("Other decision")
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveSmallIntegerField(_("№"))
+    document = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
+    title = models.CharField(_("item"), max_length=400)
+    heard = models.TextField(_("heard"), blank=True)
+    speakers = models.TextField(_("spoke"), blank=True)
+    resolution = models.TextField(_("resolved"), blank=True)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+    votes_for = models.PositiveSmallIntegerField(_("for"), null=True, blank=True)
+    votes_against = models.PositiveSmallIntegerField(_("against"), null=True, blank=True)
+    votes_abstained = models.PositiveSmallIntegerField(_("abstained"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "position"], name="agenda_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.PROTECT
+    )
+    present = models.BooleanField(_("present"), default=False)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["session", "user__last_name"]
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.present}"
+
+
+class Protocol(models.Model):
+    """The protocol of a session: numbered per council (academic year) when both the
+    chair and the secretary have confirmed it, and unchangeable from then on."""
+
+    session = models.OneToOneField(
+        Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="protocol"
+    )
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="protocols")
+    number = models.PositiveIntegerField(_("№"), null=True, blank=True)
+    chair_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    chair_confirmed_at = models.DateTimeField(null=True, blank=True)
+    secretary_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    secretary_confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="protocols/", max_length=200, blank=True)
+    docx = models.FileField(_("DOCX"), upload_to="protocols/", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("protocol")
+        verbose_name_plural = _("protocols")
+        ordering = ["council", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "number"], name="protocol_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"№{self.number or '—'} · {self.session}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class AnnualReport(models.Model):
+    """The council's report on the year to the pedagogical council (5.2, 5.5)."""
+
+    council = models.OneToOneField(
+        Council, verbose_name=_("council"), on_delete=models.PROTECT, related_name="annual_report"
+    )
+    directions = models.TextField(_("directions for the next year"), blank=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    generated_at = models.DateTimeField(_("generated"), auto_now=True)
+    pdf = models.FileField(_("PDF"), upload_to="reports/", max_length=200, blank=True)
+    presented_on = models.DateField(
+        _("presented to the pedagogical council on"), null=True, blank=True
+    )
+    pedagogical_protocol_number = models.CharField(
+        _("pedagogical council protocol №"), max_length=20, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+
+    def __str__(self) -> str:
+        return str(self.council)

@@ -1,10 +1,26 @@
+"""Writes of the council: sessions, agenda, attendance, protocols, the annual report.
+Rules come from the regulation (clauses in comments). Moving documents on after a
+confirmed protocol is the flow's business: see flows.services.session_protocol_confirm."""
+
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role
+from documents.models import Document, DocumentType, Stage
+from project.celery import enqueue_on_commit
 
-from .models import Council
+from .models import AgendaItem, AnnualReport, Attendance, Council, Protocol, Session
 
 
 def council_roles_sync(*, council: Council) -> None:
@@ -17,3 +33,297 @@ def council_roles_sync(*, council: Council) -> None:
         groups[Role.CHAIR].user_set.add(council.chair_id)
     if council.secretary_id and Role.SECRETARY in groups:
         groups[Role.SECRETARY].user_set.add(council.secretary_id)
+
+
+def is_chair(council: Council, user: User) -> bool:
+    return council.chair_id == user.pk
+
+
+def can_write_protocol(council: Council, user: User) -> bool:
+    # 5.4: the secretary keeps the protocols; until one is elected (at the first session)
+    # the chair writes it.
+    if council.secretary_id:
+        return council.secretary_id == user.pk
+    return council.chair_id == user.pk
+
+
+def _require_chair(council: Council, user: User) -> None:
+    if not is_chair(council, user):
+        raise PermissionDenied(_("Only the chair of the council can do this."))
+
+
+def _require_writer(session: Session, user: User) -> Protocol:
+    if not can_write_protocol(session.council, user):
+        raise PermissionDenied(_("Only the secretary of the council writes the protocol."))
+    protocol = Protocol.objects.select_for_update().get(session=session)
+    if protocol.is_confirmed:
+        raise ValidationError(_("The protocol is confirmed and can no longer be changed."))
+    return protocol
+
+
+def _reset_confirmations(protocol: Protocol) -> None:
+    # A change after one signature needs both signatures again.
+    if protocol.chair_confirmed_at or protocol.secretary_confirmed_at:
+        protocol.chair_confirmed_by = protocol.secretary_confirmed_by = None
+        protocol.chair_confirmed_at = protocol.secretary_confirmed_at = None
+        protocol.save(
+            update_fields=[
+                "chair_confirmed_by",
+                "chair_confirmed_at",
+                "secretary_confirmed_by",
+                "secretary_confirmed_at",
+            ]
+        )
+
+
+def documents_awaiting_council(council: Council):
+    """Documents recommended to a council session and not yet on an open session's agenda."""
+    on_open_agenda = AgendaItem.objects.filter(
+        session__council=council,
+        session__protocol__confirmed_at__isnull=True,
+        document__isnull=False,
+    ).values("document_id")
+    return (
+        Document.objects.filter(
+            school_id=council.school_id,
+            academic_year=council.academic_year,
+            stage=Stage.RECOMMENDED,
+        )
+        .exclude(pk__in=on_open_agenda)
+        .select_related("author")
+        .order_by("title")
+    )
+
+
+@transaction.atomic
+def session_schedule(
+    *,
+    council: Council,
+    actor: User,
+    date: datetime.date,
+    time: datetime.time | None,
+    place: str,
+    is_year_end: bool,
+    documents: Sequence[Document],
+    free_items: Sequence[str],
+) -> Session:
+    _require_chair(council, actor)
+    year = council.academic_year
+    if not (year.starts_on <= date <= year.ends_on):
+        raise ValidationError(_("The date is outside the academic year %(year)s.") % {"year": year})
+    allowed = set(documents_awaiting_council(council).values_list("pk", flat=True))
+    if any(d.pk not in allowed for d in documents):
+        raise ValidationError(
+            _("Only documents recommended to a council session can be on the agenda.")
+        )
+    titles = [t.strip() for t in free_items if t and t.strip()]
+    if not documents and not titles:
+        raise ValidationError(_("The agenda is empty: add a document or an item."))
+    Council.objects.select_for_update().get(pk=council.pk)
+    session = Session.objects.create(
+        council=council,
+        date=date,
+        time=time,
+        place=place,
+        quarter=year.quarter_of(date),
+        is_first=not council.sessions.exists(),
+        is_year_end=is_year_end,
+        created_by=actor,
+    )
+    position = 0
+    items = []
+    for document in documents:
+        position += 1
+        items.append(
+            AgendaItem(
+                session=session,
+                position=position,
+                document=document,
+                title=_("On the document «%(title)s» (%(type)s), author %(author)s")
+                % {
+                    "title": document.title,
+                    "type": document.get_doc_type_display(),
+                    "author": document.author.get_short_name(),
+                },
+            )
+        )
+    for title in titles:
+        position += 1
+        items.append(AgendaItem(session=session, position=position, title=title[:400]))
+    AgendaItem.objects.bulk_create(items)
+    Attendance.objects.bulk_create(
+        [Attendance(session=session, user_id=m.user_id) for m in council.members.all()]
+    )
+    Protocol.objects.create(session=session, council=council)
+    return session
+
+
+def quorum(session: Session) -> tuple[int, int, bool]:
+    """(present, members, reached): more than the configured share of the members."""
+    members = session.council.members.count()
+    present = session.attendance.filter(present=True).count()
+    return present, members, members > 0 and present > members * settings.COUNCIL_QUORUM_SHARE
+
+
+@transaction.atomic
+def attendance_record(*, session: Session, actor: User, present_user_ids: Sequence[int]) -> None:
+    protocol = _require_writer(session, actor)
+    present = set(present_user_ids)
+    for row in session.attendance.all():
+        if row.present != (row.user_id in present):
+            row.present = row.user_id in present
+            row.save(update_fields=["present"])
+    _reset_confirmations(protocol)
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    heard: str
+    speakers: str
+    resolution: str
+    decision: str
+    votes_for: int | None
+    votes_against: int | None
+    votes_abstained: int | None
+
+
+@transaction.atomic
+def item_record(*, item: AgendaItem, actor: User, record: ItemRecord) -> AgendaItem:
+    protocol = _require_writer(item.session, actor)
+    if record.decision:
+        present, _members, reached = quorum(item.session)
+        if not reached:
+            raise ValidationError(_("There is no quorum: the council cannot take a decision."))
+        votes = [v for v in (record.votes_for, record.votes_against, record.votes_abstained) if v]
+        if sum(votes) > present:
+            raise ValidationError(
+                _("More votes (%(votes)s) than members present (%(present)s).")
+                % {"votes": sum(votes), "present": present}
+            )
+        if record.decision == AgendaItem.Decision.RECOMMEND_APPROVAL and item.document is None:
+            raise ValidationError(_("Only a document can be recommended for approval."))
+    item.heard = record.heard
+    item.speakers = record.speakers
+    item.resolution = record.resolution
+    item.decision = record.decision
+    item.votes_for = record.votes_for
+    item.votes_against = record.votes_against
+    item.votes_abstained = record.votes_abstained
+    item.save()
+    _reset_confirmations(protocol)
+    return item
+
+
+@transaction.atomic
+def secretary_elect(*, session: Session, actor: User, secretary: User) -> None:
+    """5.4: the first session elects the secretary, who then keeps the protocols."""
+    if not session.is_first:
+        raise ValidationError(_("The secretary is elected at the first session of the year."))
+    protocol = _require_writer(session, actor)
+    if not session.council.members.filter(user=secretary).exists():
+        raise ValidationError(_("The secretary must be a member of the council."))
+    session.secretary_elected = secretary
+    session.save(update_fields=["secretary_elected"])
+    council = session.council
+    council.secretary = secretary
+    council.save(update_fields=["secretary"])
+    council_roles_sync(council=council)
+    _reset_confirmations(protocol)
+
+
+def protocol_problems(session: Session) -> list[str]:
+    """Why the protocol cannot be confirmed yet; empty when it can."""
+    problems = []
+    items = list(session.items.all())
+    if any(not item.decision for item in items):
+        problems.append(_("Every agenda item needs the council's decision."))
+    if not quorum(session)[2]:
+        problems.append(_("There is no quorum."))
+    if session.is_first:
+        if session.secretary_elected_id is None:
+            problems.append(_("The first session must record the election of the secretary."))
+        if not any(
+            item.document_id
+            and item.document.doc_type == DocumentType.WORK_PLAN
+            and item.decision == AgendaItem.Decision.RECOMMEND_APPROVAL
+            for item in items
+        ):
+            problems.append(_("The first session must approve the year's work plan."))
+    return problems
+
+
+@transaction.atomic
+def protocol_sign(*, session: Session, actor: User) -> Protocol:
+    """The chair's or the secretary's confirmation. With both, the protocol takes the next
+    number of the academic year (5.3) and is closed to changes."""
+    council = Council.objects.select_for_update().get(pk=session.council_id)
+    protocol = Protocol.objects.select_for_update().get(session=session)
+    if protocol.is_confirmed:
+        raise ValidationError(_("The protocol is already confirmed."))
+    as_chair = council.chair_id == actor.pk
+    as_secretary = council.secretary_id == actor.pk
+    if not (as_chair or as_secretary):
+        raise PermissionDenied(_("Only the chair and the secretary confirm the protocol."))
+    problems = protocol_problems(session)
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    if as_chair and not protocol.chair_confirmed_at:
+        protocol.chair_confirmed_by, protocol.chair_confirmed_at = actor, now
+    if as_secretary and not protocol.secretary_confirmed_at:
+        protocol.secretary_confirmed_by, protocol.secretary_confirmed_at = actor, now
+    if protocol.chair_confirmed_at and protocol.secretary_confirmed_at:
+        last = Protocol.objects.filter(council=council, number__isnull=False).order_by("-number")
+        protocol.number = (last.values_list("number", flat=True).first() or 0) + 1
+        protocol.confirmed_at = now
+    protocol.save()
+    return protocol
+
+
+@transaction.atomic
+def session_close(*, session: Session, actor: User) -> Session:
+    _require_chair(session.council, actor)
+    if not session.protocol.is_confirmed:
+        raise ValidationError(_("A session cannot be closed without a confirmed protocol."))
+    if session.status == Session.Status.CLOSED:
+        return session
+    session.status = Session.Status.CLOSED
+    session.closed_at = timezone.now()
+    session.save(update_fields=["status", "closed_at"])
+    return session
+
+
+@transaction.atomic
+def annual_report_prepare(*, council: Council, actor: User, directions: str) -> AnnualReport:
+    """5.2: the year-end session sums up the year; the report is made from the records."""
+    _require_chair(council, actor)
+    if not council.sessions.filter(is_year_end=True, protocol__confirmed_at__isnull=False).exists():
+        raise ValidationError(_("Hold the year-end session (with a confirmed protocol) first."))
+    report, _created = AnnualReport.objects.select_for_update().get_or_create(
+        council=council, defaults={"generated_by": actor, "directions": directions}
+    )
+    if report.presented_on:
+        raise ValidationError(_("The report was already presented and can no longer change."))
+    report.directions = directions
+    report.generated_by = actor
+    old = report.pdf.name if report.pdf else ""
+    report.pdf = ""
+    report.save()
+    if old:
+        transaction.on_commit(lambda: report.pdf.storage.delete(old))
+    enqueue_on_commit("flows.tasks.render_annual_report", report.pk)
+    return report
+
+
+def annual_report_presented(
+    *, report: AnnualReport, actor: User, presented_on: datetime.date, protocol_number: str
+) -> AnnualReport:
+    _require_chair(report.council, actor)
+    if not protocol_number.strip():
+        raise ValidationError(_("Enter the pedagogical council's protocol number."))
+    if presented_on > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+    report.presented_on = presented_on
+    report.pedagogical_protocol_number = protocol_number.strip()
+    report.save(update_fields=["presented_on", "pedagogical_protocol_number"])
+    return report

@@ -31,6 +31,9 @@ class Stage(models.TextChoices):
     REVISION = "revision", _("In revision")
     REJECTED = "rejected", _("Rejected")
     RECOMMENDED = "recommended", _("Recommended to a council session")
+    PEDAGOGICAL = "pedagogical", _("Awaiting the pedagogical council")
+    DIRECTOR = "director", _("Awaiting the director's approval")
+    APPROVED = "approved", _("Approved")
 
 
 # Stages in which the author holds the pen.
@@ -82,6 +85,26 @@ class Document(models.Model):
     file_kind = models.CharField(_("file type"), max_length=10, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     version_count = models.PositiveIntegerField(_("versions"), default=0)
+    # "Каралды": the pedagogical council's protocol that considered the document.
+    pedagogical_protocol_number = models.CharField(
+        _("pedagogical council protocol №"), max_length=20, blank=True
+    )
+    pedagogical_reviewed_on = models.DateField(_("considered on"), null=True, blank=True)
+    # "Бекитем": the director's approval, the registry number and the approval sheet.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_documents",
+    )
+    approver_position = models.CharField(_("approver's position"), max_length=200, blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    registry_number = models.CharField(_("registry number"), max_length=30, blank=True)
+    approval_sheet = models.FileField(
+        _("approval sheet"), upload_to="approval-sheets/", max_length=200, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -93,6 +116,13 @@ class Document(models.Model):
         ordering = ["-updated_at", "-pk"]
         permissions = [
             ("view_school_documents", _("Can see every submitted document of the school"))
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "registry_number"],
+                condition=~models.Q(registry_number=""),
+                name="document_registry_number_unique",
+            )
         ]
         indexes = [
             # "My documents": WHERE author_id = … ORDER BY updated_at DESC
@@ -281,6 +311,13 @@ class EventKind(models.TextChoices):
     SENT_TO_REVISION = "sent_to_revision", _("returned the document for revision")
     REJECTED = "rejected", _("rejected the document")
     RECOMMENDED = "recommended", _("recommended the document to a council session")
+    COUNCIL_DECIDED = "council_decided", _("recorded the council's decision")
+    PEDAGOGICAL_CONSIDERED = (
+        "pedagogical_considered",
+        _("recorded the pedagogical council's consideration"),
+    )
+    APPROVED = "approved", _("approved the document")
+    RETURNED_TO_AUTHOR = "returned_to_author", _("returned the document to its author")
 
 
 class DocumentEvent(models.Model):

@@ -71,3 +71,13 @@ def version_file(request: HttpRequest, pk: int, number: int) -> FileResponse:
     document = get_object_or_404(selectors.documents_visible_to(request.user), pk=pk)
     version = get_object_or_404(document.versions, number=number)
     return _file_response(version.file, version.file_name, version.file_kind)
+
+
+@login_required
+def approval_sheet(request: HttpRequest, pk: int) -> FileResponse:
+    document = get_object_or_404(selectors.documents_visible_to(request.user), pk=pk)
+    if not document.approval_sheet:
+        raise Http404
+    return _file_response(
+        document.approval_sheet, f"approval-sheet-{document.registry_number}.pdf", "pdf"
+    )

@@ -101,7 +101,7 @@ def document_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(
         selectors.documents_visible_to(request.user).select_related(
-            "author", "academic_year", "methodical_association", "school"
+            "author", "academic_year", "methodical_association", "school", "approved_by"
         ),
         pk=pk,
     )

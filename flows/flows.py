@@ -81,7 +81,7 @@ class ExpertiseFlow(flow.Flow):
         .Annotation(title=_("Outcome of the expertise"))
         .Case(this.revise, this.is_revise)
         .Case(this.rejected, this.is_rejected)
-        .Default(this.recommended)
+        .Default(this.council_session)
     )
     revise = (
         flow.View(views.ResubmitView.as_view())
@@ -91,7 +91,49 @@ class ExpertiseFlow(flow.Flow):
         .Next(this.screen)
     )
     rejected = flow.End().Annotation(title=_("Rejected"))
-    recommended = flow.End().Annotation(title=_("Recommended to a council session"))
+    # 5.3: the council's decision is taken at a session and stands in its protocol; the
+    # task is released by the protocol's confirmation (council.services.protocol_confirm).
+    council_session = (
+        flow.Handle(this.record_council_decision)
+        .Annotation(title=_("Council session"))
+        .Next(this.council_decided)
+    )
+    council_decided = (
+        flow.Switch()
+        .Annotation(title=_("Decision of the council"))
+        .Case(this.pedagogical, this.council_recommends)
+        .Case(this.revise, this.council_returns)
+        .Default(this.council_session)  # postponed to a later session
+    )
+    # 5.5 and the header's "Каралды": the pedagogical council considers the document.
+    pedagogical = (
+        flow.View(views.PedagogicalView.as_view())
+        .Annotation(title=_("Pedagogical council"))
+        .Assign(this.chair_of)
+        .Permission("flows.chair_expertiseprocess")
+        .Next(this.pedagogical_done)
+    )
+    pedagogical_done = (
+        flow.If(this.pedagogical_considered)
+        .Annotation(title=_("Considered?"))
+        .Then(this.approve)
+        .Else(this.revise)
+    )
+    # The header's "Бекитем": the director (or acting director) approves.
+    approve = (
+        flow.View(views.ApproveView.as_view())
+        .Annotation(title=_("Approval by the director"))
+        .Assign(this.director_of)
+        .Permission("flows.approve_expertiseprocess")
+        .Next(this.approved)
+    )
+    approved = (
+        flow.If(this.director_approves)
+        .Annotation(title=_("Approved?"))
+        .Then(this.end)
+        .Else(this.revise)
+    )
+    end = flow.End().Annotation(title=_("Approved and registered"))
 
     def start_process(self, activation: Any, document: Any) -> ExpertiseProcess:
         activation.process.document = document
@@ -118,6 +160,32 @@ class ExpertiseFlow(flow.Flow):
             {"expert": review.expert_id, "review": review.pk}
             for review in current.reviews.order_by("pk")
         ]
+
+    def director_of(self, activation: Any) -> User | None:
+        from accounts.roles import Role
+
+        school_id = activation.process.document.school_id
+        return (
+            User.objects.filter(school_id=school_id, is_active=True, groups__name=Role.DIRECTOR)
+            .order_by("pk")
+            .first()
+        )
+
+    def record_council_decision(self, activation: Any, decision: str) -> None:
+        activation.process.council_decision = decision
+        activation.process.save()
+
+    def council_recommends(self, activation: Any) -> bool:
+        return activation.process.council_decision == "recommend_approval"
+
+    def council_returns(self, activation: Any) -> bool:
+        return activation.process.council_decision == "return"
+
+    def pedagogical_considered(self, activation: Any) -> bool:
+        return activation.process.pedagogical_outcome == "considered"
+
+    def director_approves(self, activation: Any) -> bool:
+        return activation.process.director_outcome == "approved"
 
     def is_accepted(self, activation: Any) -> bool:
         return activation.process.screening == ExpertiseProcess.Screening.ACCEPT

@@ -157,3 +157,47 @@ def answer_forms(recommendations: list[Recommendation], data: Any = None) -> lis
         )
         for rec in recommendations
     ]
+
+
+class PedagogicalForm(forms.Form):
+    OUTCOMES = [
+        ("considered", _("Considered: send to the director for approval")),
+        ("returned", _("Returned to the author")),
+    ]
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=OUTCOMES, widget=forms.RadioSelect)
+    protocol_number = forms.CharField(
+        label=_("Pedagogical council protocol №"), max_length=20, required=False
+    )
+    considered_on = forms.DateField(
+        label=_("Date of the pedagogical council"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(
+        label=_("Reason for returning"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == "considered":
+            if not (data.get("protocol_number") or "").strip():
+                self.add_error("protocol_number", _("Enter the protocol number."))
+            if not data.get("considered_on"):
+                self.add_error("considered_on", _("Enter the date."))
+        elif data.get("outcome") == "returned" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the document goes back to its author."))
+        return data
+
+
+class ApproveForm(forms.Form):
+    OUTCOMES = [("approve", _("I approve (Бекитем)")), ("return", _("Return to the author"))]
+    outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOMES, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason for returning"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == "return" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the document goes back to its author."))
+        return data

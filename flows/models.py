@@ -25,8 +25,12 @@ class ExpertiseProcess(Process):
         on_delete=models.PROTECT,
         related_name="expertise_process",
     )
+    # Routing variables read by the flow's gateways, set by the service of each step.
     screening = jsonstore.CharField(max_length=10, blank=True)
     decision = jsonstore.CharField(max_length=10, blank=True)
+    council_decision = jsonstore.CharField(max_length=20, blank=True)
+    pedagogical_outcome = jsonstore.CharField(max_length=10, blank=True)
+    director_outcome = jsonstore.CharField(max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("expertise process")
@@ -34,6 +38,7 @@ class ExpertiseProcess(Process):
         permissions = [
             ("review_expertiseprocess", _("Can review documents as an expert")),
             ("chair_expertiseprocess", _("Can screen submissions and decide on expertise")),
+            ("approve_expertiseprocess", _("Can approve documents (director)")),
         ]
 
     def __str__(self) -> str:

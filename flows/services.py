@@ -258,3 +258,174 @@ def task_perform(*, task: Any, actor: User, step: Any) -> Any:
             raise PermissionDenied("not this user's open task")
         activation.start(None)
         return step(activation)
+
+
+# After the expertise: the council session, the pedagogical council, the director.
+
+
+def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], actor: User) -> None:
+    """Release each document's "Council session" task with the decision in the confirmed
+    protocol: (document, AgendaItem.Decision value, the protocol's wording)."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    flow = _flow()
+    for document, decision, wording in decisions:
+        task = Task.objects.get(
+            process__expertiseprocess__document=document,
+            flow_task=flow.council_session,
+            status=STATUS.NEW,
+        )
+        route = decision if decision in ("recommend_approval", "return") else "postpone"
+        if route == "recommend_approval":
+            document_set_stage(document=document, stage=Stage.PEDAGOGICAL)
+            kind = EventKind.COUNCIL_DECIDED
+        elif route == "return":
+            document_set_stage(document=document, stage=Stage.REVISION)
+            kind = EventKind.RETURNED_TO_AUTHOR
+        else:
+            kind = EventKind.COUNCIL_DECIDED
+        event_record(
+            document=document,
+            actor=actor,
+            kind=kind,
+            version_number=document.version_count,
+            note=wording,
+        )
+        flow.council_session.run(task, decision=route)
+
+
+def pedagogical_record(
+    *,
+    activation: Any,
+    actor: User,
+    considered: bool,
+    protocol_number: str,
+    considered_on: datetime.date | None,
+    reason: str,
+) -> None:
+    process: ExpertiseProcess = activation.process
+    document = Document.objects.get(pk=process.document_id)
+    if considered:
+        if not protocol_number.strip() or considered_on is None:
+            raise ValidationError(_("Enter the pedagogical council's protocol number and date."))
+        if considered_on > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."))
+        document.pedagogical_protocol_number = protocol_number.strip()
+        document.pedagogical_reviewed_on = considered_on
+        document.stage = Stage.DIRECTOR
+        document.save(
+            update_fields=[
+                "pedagogical_protocol_number",
+                "pedagogical_reviewed_on",
+                "stage",
+                "updated_at",
+            ]
+        )
+        event_record(
+            document=document,
+            actor=actor,
+            kind=EventKind.PEDAGOGICAL_CONSIDERED,
+            version_number=document.version_count,
+            note=_("Protocol №%(number)s of %(date)s")
+            % {"number": document.pedagogical_protocol_number, "date": f"{considered_on:%d.%m.%Y}"},
+        )
+        process.pedagogical_outcome = "considered"
+    else:
+        if not reason.strip():
+            raise ValidationError(_("Say why the document goes back to its author."))
+        document_set_stage(document=document, stage=Stage.REVISION)
+        event_record(
+            document=document,
+            actor=actor,
+            kind=EventKind.RETURNED_TO_AUTHOR,
+            version_number=document.version_count,
+            note=reason.strip(),
+        )
+        process.pedagogical_outcome = "returned"
+    process.save()
+    activation.execute()
+
+
+def document_approve(*, activation: Any, actor: User, approve: bool, reason: str) -> None:
+    """The director's "Бекитем": register the document, or send it back to its author."""
+    from accounts.models import School
+
+    process: ExpertiseProcess = activation.process
+    document = Document.objects.get(pk=process.document_id)
+    if approve:
+        # Numbering per school and academic year, serialized on the school's row.
+        School.objects.select_for_update().get(pk=document.school_id)
+        year = document.academic_year
+        count = Document.objects.filter(
+            school_id=document.school_id, academic_year=year, stage=Stage.APPROVED
+        ).count()
+        document.registry_number = f"{year.starts_on.year}-{count + 1:03d}"
+        document.approved_by = actor
+        document.approver_position = actor.position
+        document.approved_at = timezone.now()
+        document.stage = Stage.APPROVED
+        document.save(
+            update_fields=[
+                "registry_number",
+                "approved_by",
+                "approver_position",
+                "approved_at",
+                "stage",
+                "updated_at",
+            ]
+        )
+        event_record(
+            document=document,
+            actor=actor,
+            kind=EventKind.APPROVED,
+            version_number=document.version_count,
+            note=_("Registry number %(number)s") % {"number": document.registry_number},
+        )
+        process.director_outcome = "approved"
+        from .tasks import approval_sheet_enqueue
+
+        approval_sheet_enqueue(document.pk)
+    else:
+        if not reason.strip():
+            raise ValidationError(_("Say why the document goes back to its author."))
+        document_set_stage(document=document, stage=Stage.REVISION)
+        event_record(
+            document=document,
+            actor=actor,
+            kind=EventKind.RETURNED_TO_AUTHOR,
+            version_number=document.version_count,
+            note=reason.strip(),
+        )
+        process.director_outcome = "returned"
+    process.save()
+    activation.execute()
+
+
+def session_protocol_confirm(*, session: Any, actor: User) -> Any:
+    """A signature on a session's protocol; with the second one the protocol is numbered
+    and every document on the agenda moves on by the council's decision."""
+    from council.services import protocol_sign
+    from project.celery import enqueue_on_commit
+
+    with transaction.atomic():
+        protocol = protocol_sign(session=session, actor=actor)
+        if protocol.is_confirmed:
+            items = session.items.filter(document__isnull=False).select_related("document")
+            council_decisions_apply(
+                decisions=[
+                    (
+                        item.document,
+                        item.decision,
+                        _("Protocol №%(number)s: %(decision)s")
+                        % {
+                            "number": protocol.number,
+                            "decision": item.resolution or item.get_decision_display(),
+                        },
+                    )
+                    for item in items
+                ],
+                actor=actor,
+            )
+            enqueue_on_commit("flows.tasks.render_protocol", protocol.pk)
+    return protocol

@@ -1,6 +1,23 @@
+"""Celery tasks of the flow: viewflow's timers, and the PDFs that follow a step.
+
+Rendering never runs in a request or under the flow lock: the step enqueues it after
+commit; if the broker is down then, the periodic sweep finds the missing file later. Each
+task is idempotent: a file already there is not rendered again, and of two concurrent
+renders only the first conditional UPDATE wins."""
+
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Q
+
+from project.celery import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="flows.tasks.fire_workflow_timers", ignore_result=True)
@@ -16,3 +33,107 @@ def fire_workflow_timers() -> dict[str, int]:
         "start_timers": fire_due_start_timers(),
         "conditions": fire_due_conditions(),
     }
+
+
+def approval_sheet_enqueue(document_id: int) -> None:
+    enqueue_on_commit("flows.tasks.render_approval_sheet", document_id)
+
+
+def store_once(model, pk: int, field: str, name: str, data: bytes) -> bool:
+    """Save `data` and point the row's empty `field` at it; False if another worker won."""
+    stored = default_storage.save(name, ContentFile(data))
+    won = model.objects.filter(pk=pk, **{field: ""}).update(**{field: stored})
+    if not won:
+        default_storage.delete(stored)
+    return bool(won)
+
+
+@shared_task(name="flows.tasks.render_approval_sheet", ignore_result=True)
+def render_approval_sheet(document_id: int) -> bool:
+    from documents.models import Document, Stage
+    from documents.pdf import render_approval_sheet as render
+
+    from .reports import approval_sheet_data
+
+    document = Document.objects.filter(pk=document_id, stage=Stage.APPROVED).first()
+    if document is None or document.approval_sheet:
+        return False
+    data = approval_sheet_data(document, language=settings.OFFICIAL_DOCUMENT_LANGUAGE)
+    return store_once(
+        Document,
+        document.pk,
+        "approval_sheet",
+        f"approval-sheets/{document.school_id}/{document.registry_number}.pdf",
+        render(data),
+    )
+
+
+@shared_task(name="flows.tasks.render_protocol", ignore_result=True)
+def render_protocol(protocol_id: int) -> bool:
+    from council.rendering import render_protocol_docx, render_protocol_pdf
+
+    from council.models import Protocol
+
+    from .reports import protocol_data
+
+    protocol = Protocol.objects.filter(pk=protocol_id, confirmed_at__isnull=False).first()
+    if protocol is None:
+        return False
+    data = protocol_data(protocol, language=settings.OFFICIAL_DOCUMENT_LANGUAGE)
+    stem = f"protocols/{protocol.council.school_id}/{protocol.council_id}-{protocol.number}"
+    done = False
+    if not protocol.pdf:
+        done |= store_once(Protocol, protocol.pk, "pdf", f"{stem}.pdf", render_protocol_pdf(data))
+    if not protocol.docx:
+        done |= store_once(
+            Protocol, protocol.pk, "docx", f"{stem}.docx", render_protocol_docx(data)
+        )
+    return done
+
+
+@shared_task(name="flows.tasks.render_annual_report", ignore_result=True)
+def render_annual_report(report_id: int) -> bool:
+    from council.rendering import render_annual_report_pdf
+
+    from council.models import AnnualReport
+
+    from .reports import annual_report_data
+
+    report = AnnualReport.objects.filter(pk=report_id).first()
+    if report is None or report.pdf:
+        return False
+    data = annual_report_data(
+        report.council, report.directions, settings.OFFICIAL_DOCUMENT_LANGUAGE
+    )
+    return store_once(
+        AnnualReport,
+        report.pk,
+        "pdf",
+        f"reports/{report.council.school_id}/{report.council_id}.pdf",
+        render_annual_report_pdf(data),
+    )
+
+
+@shared_task(name="flows.tasks.render_missing_files", ignore_result=True)
+def render_missing_files() -> dict[str, int]:
+    """The sweep: whatever should have a file and has none is enqueued again."""
+    from council.models import AnnualReport, Protocol
+    from documents.models import Document, Stage
+
+    counts = {"approval_sheets": 0, "protocols": 0, "reports": 0}
+    for pk in Document.objects.filter(stage=Stage.APPROVED, approval_sheet="").values_list(
+        "pk", flat=True
+    ):
+        render_approval_sheet.delay(pk)
+        counts["approval_sheets"] += 1
+    for pk in (
+        Protocol.objects.filter(confirmed_at__isnull=False)
+        .filter(Q(pdf="") | Q(docx=""))
+        .values_list("pk", flat=True)
+    ):
+        render_protocol.delay(pk)
+        counts["protocols"] += 1
+    for pk in AnnualReport.objects.filter(pdf="").values_list("pk", flat=True):
+        render_annual_report.delay(pk)
+        counts["reports"] += 1
+    return counts

@@ -232,8 +232,18 @@ class ResubmitView(TaskView):
         )
 
     def return_reason(self) -> str:
-        event = self.document.events.filter(kind="returned").order_by("-created_at").first()
-        return event.note if event and self.task.flow_task.name == "fix" else ""
+        """Why the document came back, when that was not an expertise round's decision
+        (whose recommendations are shown instead)."""
+        event = (
+            self.document.events.filter(kind__in=["returned", "returned_to_author"])
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if event is None:
+            return ""
+        if self.task.flow_task.name == "fix" or event.created_at >= self.task.created:
+            return event.note
+        return ""
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         recs = services.open_recommendations(self.document)
@@ -290,3 +300,61 @@ def inbox(request: HttpRequest) -> HttpResponse:
         for task in page
     ]
     return render(request, "flows/inbox.html", {"page": page, "rows": rows})
+
+
+class PedagogicalView(TaskView):
+    """The chair records the pedagogical council's consideration ("Каралды")."""
+
+    template_name = "flows/pedagogical.html"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render(
+            form=forms.PedagogicalForm(), rounds=document_reviews_by_round(self.document)
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = forms.PedagogicalForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if self.run_service(
+                lambda: services.pedagogical_record(
+                    activation=self.activation,
+                    actor=request.user,
+                    considered=data["outcome"] == "considered",
+                    protocol_number=data.get("protocol_number") or "",
+                    considered_on=data.get("considered_on"),
+                    reason=data.get("reason") or "",
+                ),
+                form,
+            ):
+                return self.done(_("The pedagogical council's consideration has been recorded."))
+        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+
+
+class ApproveView(TaskView):
+    """The director approves ("Бекитем") or returns the document."""
+
+    template_name = "flows/approve.html"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render(
+            form=forms.ApproveForm(), rounds=document_reviews_by_round(self.document)
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = forms.ApproveForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if self.run_service(
+                lambda: services.document_approve(
+                    activation=self.activation,
+                    actor=request.user,
+                    approve=data["outcome"] == "approve",
+                    reason=data.get("reason") or "",
+                ),
+                form,
+            ):
+                if data["outcome"] == "approve":
+                    return self.done(_("The document is approved and registered."))
+                return self.done(_("The document was returned to its author."))
+        return self.render(form=form, rounds=document_reviews_by_round(self.document))

@@ -220,6 +220,10 @@ DOCUMENT_MAX_UNCOMPRESSED_BYTES = env_int("DOCUMENT_MAX_UNCOMPRESSED_MB", 200) *
 DOCUMENT_MAX_COMPRESSION_RATIO = env_int("DOCUMENT_MAX_COMPRESSION_RATIO", 100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Official documents (approval sheets, protocols, reports) are issued in Kyrgyz.
+OFFICIAL_DOCUMENT_LANGUAGE = env_str("OFFICIAL_DOCUMENT_LANGUAGE", "ky")
+# 5.1/5.3: the council decides only with more than this share of its members present.
+COUNCIL_QUORUM_SHARE = float(env_str("COUNCIL_QUORUM_SHARE", "0.5"))
 # Default days an expert gets for a review, offered on the chair's form.
 EXPERTISE_DEFAULT_DAYS = env_int("EXPERTISE_DEFAULT_DAYS", 10)
 
@@ -269,6 +273,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "render-missing-files": {
+        "task": "flows.tasks.render_missing_files",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "fire-workflow-timers": {
         "task": "flows.tasks.fire_workflow_timers",
         "schedule": 60.0,

@@ -5,7 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from council import views as council_views
 from documents import views as documents_views
+from flows import council_views as flow_council_views
 from flows import document_views
 from flows import views as flows_views
 
@@ -23,6 +25,7 @@ documents_patterns = (
             documents_views.version_file,
             name="version_file",
         ),
+        path("<int:pk>/approval-sheet/", documents_views.approval_sheet, name="approval_sheet"),
     ],
     "documents",
 )
@@ -33,6 +36,30 @@ flows_patterns = (
         path("tasks/<int:task_pk>/", flows_views.task_dispatch, name="task"),
     ],
     "flows",
+)
+
+council_patterns = (
+    [
+        path("", council_views.overview, name="overview"),
+        path("sessions/new/", council_views.session_new, name="session_new"),
+        path("sessions/<int:pk>/", council_views.session_detail, name="session"),
+        path("sessions/<int:pk>/protocol/", council_views.protocol_edit, name="protocol_edit"),
+        path(
+            "sessions/<int:pk>/confirm/",
+            flow_council_views.protocol_confirm,
+            name="protocol_confirm",
+        ),
+        path("sessions/<int:pk>/close/", council_views.session_close, name="session_close"),
+        path(
+            "sessions/<int:pk>/protocol.<str:fmt>",
+            council_views.protocol_file,
+            name="protocol_file",
+        ),
+        path("compliance/", council_views.compliance, name="compliance"),
+        path("report/", council_views.report, name="report"),
+        path("report/file/", council_views.report_file, name="report_file"),
+    ],
+    "council",
 )
 
 urlpatterns = [
@@ -46,5 +73,6 @@ urlpatterns = [
     path("language/", accounts_views.set_language, name="set_language"),
     path("documents/", include(documents_patterns)),
     path("", include(flows_patterns)),
+    path("council/", include(council_patterns)),
     path("admin/", admin.site.urls),
 ]

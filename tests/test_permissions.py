@@ -13,6 +13,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from council.models import Session
 from documents.models import Document
 from tests.conftest import pdf_upload
 from tests.flows.test_expertise_story import create_and_submit, document_fields, the_task
@@ -57,6 +58,15 @@ class Scene:
             },
         )
         self.draft = Document.objects.get(title="Сабактын планы (долбоор)")
+        world.client(world.chair).post(
+            reverse("council:session_new"),
+            {
+                "date": (world.year.starts_on + datetime.timedelta(days=10)).isoformat(),
+                "place": "",
+                "free_items": "Маселе",
+            },
+        )
+        self.session = Session.objects.get(council=world.council)
 
     def client(self, persona: str) -> Client:
         if persona == "anonymous":
@@ -76,6 +86,22 @@ def only(persona_status: dict[str, int], otherwise: int = 404) -> dict[str, int 
 
 
 SCHOOL_STAFF = {"chair": 200, "secretary": 200, "director": 200, "admin": 200}
+NOT_ON_COUNCIL = {"author": 403, "teacher2": 403}
+COUNCIL_VIEWERS = {"expert1": 200, "expert3": 200, **SCHOOL_STAFF}
+
+
+def council_page(code_for_viewers: int = 200, outsider: int = 200) -> dict[str, int | str]:
+    """Council pages: its members and the school's staff; the outsider sees their own
+    school's council (they chair it)."""
+    cells = everyone(code_for_viewers, outsider=outsider, **NOT_ON_COUNCIL)
+    return cells
+
+
+def this_session(allowed: dict[str, int], viewers: int = 403) -> dict[str, int | str]:
+    """A page of our session: 404 for the other school, 403 for those who may not."""
+    return everyone(viewers, outsider=404, **NOT_ON_COUNCIL, **allowed)
+
+
 SUBMITTED_READERS = {"author": 200, "expert1": 200, **SCHOOL_STAFF}
 
 # url name -> (how to build the URL from the scene, method, expected per persona)
@@ -126,6 +152,51 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         lambda s: reverse("documents:version_file", args=[s.submitted.pk, 1]),
         "get",
         only(SUBMITTED_READERS),
+    ),
+    "documents:approval_sheet": (
+        # Not approved yet: no sheet for anyone who may see the document.
+        lambda s: reverse("documents:approval_sheet", args=[s.submitted.pk]),
+        "get",
+        everyone(404),
+    ),
+    "council:overview": (lambda s: reverse("council:overview"), "get", council_page()),
+    "council:compliance": (lambda s: reverse("council:compliance"), "get", council_page()),
+    "council:report": (lambda s: reverse("council:report"), "get", council_page()),
+    "council:report_file": (
+        lambda s: reverse("council:report_file"),
+        "get",
+        council_page(404, 404),
+    ),
+    "council:session_new": (
+        lambda s: reverse("council:session_new"),
+        "get",
+        everyone(403, chair=200, outsider=200),  # each chairs their own school's council
+    ),
+    "council:session": (
+        lambda s: reverse("council:session", args=[s.session.pk]),
+        "get",
+        this_session(COUNCIL_VIEWERS),
+    ),
+    "council:protocol_edit": (
+        lambda s: reverse("council:protocol_edit", args=[s.session.pk]),
+        "get",
+        this_session({"secretary": 200}),
+    ),
+    "council:protocol_confirm": (
+        lambda s: reverse("council:protocol_confirm", args=[s.session.pk]),
+        "post",
+        this_session({"chair": 302, "secretary": 302}),
+    ),
+    "council:session_close": (
+        lambda s: reverse("council:session_close", args=[s.session.pk]),
+        "post",
+        this_session({"chair": 302}),
+    ),
+    "council:protocol_file": (
+        # Not confirmed yet, so no file: 404 even for those who may see the session.
+        lambda s: reverse("council:protocol_file", args=[s.session.pk, "pdf"]),
+        "get",
+        this_session({}, viewers=404),
     ),
 }
 

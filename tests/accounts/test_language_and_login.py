@@ -50,7 +50,9 @@ def test_a_users_choice_is_saved_on_their_account(world):
 
 def test_an_unknown_language_or_foreign_redirect_is_ignored(world):
     client = world.client(world.author)
-    response = client.post(reverse("set_language"), {"language": "xx", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("set_language"), {"language": "xx", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
     world.author.refresh_from_db()
     assert world.author.language == "en"

@@ -231,11 +231,13 @@ def test_a_document_goes_through_two_rounds_of_expertise(world):
     decide2 = the_task(world.chair, "decide")
     chair.post(reverse("flows:task", args=[decide2.pk]), {"decision": "recommend", "reason": ""})
 
-    # 6. Recommended to a council session: this flow ends here.
+    # 6. Recommended to a council session: the process waits for the session's protocol.
     document.refresh_from_db()
     assert document.stage == Stage.RECOMMENDED
     process = ExpertiseProcess.objects.get(document=document)
-    assert process.status == PROCESS.DONE
+    assert process.status == PROCESS.NEW
+    waiting = Task.objects.get(process=process, status=STATUS.NEW)
+    assert waiting.flow_task.name == "council_session"
     assert ExpertiseRound.objects.filter(document=document).count() == 2
     assert Review.objects.filter(round__document=document, submitted_at__isnull=False).count() == 6
     assert [r.decision for r in ExpertiseRound.objects.filter(document=document)] == [

@@ -106,3 +106,42 @@ def test_the_document_page_costs_the_same_with_more_reviews(world):
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(one) == len(more) <= 16
+
+
+def _schedule(world, days: int, items: int):
+    from council.services import session_schedule
+
+    return session_schedule(
+        council=world.council,
+        actor=world.chair,
+        date=world.year.starts_on + datetime.timedelta(days=days),
+        time=None,
+        place="",
+        is_year_end=False,
+        documents=[],
+        free_items=[f"Маселе {i}" for i in range(items)],
+    )
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_council_pages_cost_the_same_for_more_sessions_and_items(world):
+    client = world.client(world.chair)
+    first = _schedule(world, 5, 2)
+    overview = reverse("council:overview")
+    compliance = reverse("council:compliance")
+    session_url = reverse("council:session", args=[first.pk])
+    small = [_queries(client, u) for u in (overview, compliance, session_url)]
+    for n in range(5):
+        _schedule(world, 40 + n * 30, 2)
+    big = _schedule(world, 250, 12)
+    large = [
+        _queries(client, u)
+        for u in (overview, compliance, reverse("council:session", args=[big.pk]))
+    ]
+    assert small == large
+    assert max(large) <= 20

@@ -29,7 +29,9 @@ def worker(settings, tmp_path):
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_DEBUG": "0",
     }

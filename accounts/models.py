@@ -201,3 +201,49 @@ class User(AbstractUser):
         """Official short form: «Ажыгулова К.К.»."""
         initials = "".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
         return " ".join(p for p in (self.last_name, initials) if p) or self.username
+
+
+class Absence(models.Model):
+    """A member away for a period names a substitute: tasks assigned to them in that
+    period go to the substitute, who acts for them."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("absent person"), on_delete=models.CASCADE, related_name="absences"
+    )
+    substitute = models.ForeignKey(
+        User, verbose_name=_("substitute"), on_delete=models.PROTECT, related_name="substitutions"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-starts_on"]
+        indexes = [
+            # Who acts for this person today: WHERE user_id = … AND starts_on <= d <= ends_on
+            models.Index(fields=["user", "starts_on", "ends_on"], name="absence_lookup"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_dates"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("substitute")), name="absence_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.substitute}"
+
+
+def acting_assignee(user: User, day: datetime.date | None = None) -> User:
+    """The person who takes `user`'s new tasks on `day`: their substitute when away."""
+    day = day or datetime.date.today()
+    absence = (
+        Absence.objects.select_related("substitute")
+        .filter(user=user, starts_on__lte=day, ends_on__gte=day, substitute__is_active=True)
+        .order_by("-starts_on")
+        .first()
+    )
+    return absence.substitute if absence else user

@@ -246,6 +246,25 @@ class Review(models.Model):
     opinion = models.CharField(_("opinion"), max_length=30, choices=Opinion.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # The chair may give one expert more time than the round's due date.
+    due_date = models.DateField(_("extended due date"), null=True, blank=True)
+    # Who actually gave the opinion when a substitute acted for the expert.
+    acting_expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acting for the expert"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    replaced_by = models.OneToOneField(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+    )
 
     class Meta:
         verbose_name = _("review")
@@ -261,6 +280,10 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} · {self.expert}"
+
+    @property
+    def effective_due_date(self):
+        return self.due_date or self.round.due_date
 
 
 class Recommendation(models.Model):
@@ -318,6 +341,8 @@ class EventKind(models.TextChoices):
     )
     APPROVED = "approved", _("approved the document")
     RETURNED_TO_AUTHOR = "returned_to_author", _("returned the document to its author")
+    DUE_DATE_EXTENDED = "due_date_extended", _("extended an expert's due date")
+    EXPERT_REPLACED = "expert_replaced", _("replaced an expert")
 
 
 class DocumentEvent(models.Model):

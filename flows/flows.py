@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from accounts.models import User
+from accounts.models import User, acting_assignee
 from council.selectors import council_for
 
-from . import views
+from . import notices, views
 from .models import ExpertiseProcess
 from .nodes import ForEachSplit
 
@@ -38,6 +38,7 @@ class ExpertiseFlow(flow.Flow):
     )
     screen = (
         flow.View(views.ScreenView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Screening by the chair"))
         .Assign(this.chair_of)
         .Permission("flows.chair_expertiseprocess")
@@ -51,6 +52,7 @@ class ExpertiseFlow(flow.Flow):
     )
     fix = (
         flow.View(views.ResubmitView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Formal fixes by the author"))
         .Assign(this.author_of)
         .Permission("documents.add_document")
@@ -63,6 +65,7 @@ class ExpertiseFlow(flow.Flow):
     )
     review = (
         flow.View(views.ReviewView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Expert review"))
         .Assign(this.expert_of)
         .Permission("flows.review_expertiseprocess")
@@ -71,6 +74,7 @@ class ExpertiseFlow(flow.Flow):
     join_reviews = flow.Join().Annotation(title=_("All reviews are in")).Next(this.decide)
     decide = (
         flow.View(views.DecideView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Decision of the chair"))
         .Assign(this.chair_of)
         .Permission("flows.chair_expertiseprocess")
@@ -85,6 +89,7 @@ class ExpertiseFlow(flow.Flow):
     )
     revise = (
         flow.View(views.ResubmitView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Revision by the author"))
         .Assign(this.author_of)
         .Permission("documents.add_document")
@@ -108,6 +113,7 @@ class ExpertiseFlow(flow.Flow):
     # 5.5 and the header's "Каралды": the pedagogical council considers the document.
     pedagogical = (
         flow.View(views.PedagogicalView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Pedagogical council"))
         .Assign(this.chair_of)
         .Permission("flows.chair_expertiseprocess")
@@ -122,6 +128,7 @@ class ExpertiseFlow(flow.Flow):
     # The header's "Бекитем": the director (or acting director) approves.
     approve = (
         flow.View(views.ApproveView.as_view())
+        .onCreate(this.task_created)
         .Annotation(title=_("Approval by the director"))
         .Assign(this.director_of)
         .Permission("flows.approve_expertiseprocess")
@@ -135,6 +142,18 @@ class ExpertiseFlow(flow.Flow):
     )
     end = flow.End().Annotation(title=_("Approved and registered"))
 
+    def task_created(self, activation: Any) -> None:
+        notices.on_task_created(activation)
+
+    def acting(self, activation: Any, user: User | None) -> User | None:
+        """The assignee, or their substitute while they are away ("acting for")."""
+        if user is None:
+            return None
+        assignee = acting_assignee(user)
+        if assignee.pk != user.pk:
+            activation.task.data["acting_for"] = user.pk
+        return assignee
+
     def start_process(self, activation: Any, document: Any) -> ExpertiseProcess:
         activation.process.document = document
         return activation.process
@@ -145,13 +164,13 @@ class ExpertiseFlow(flow.Flow):
         if council is None:
             # document_submit refuses a submission without a council; this is a broken setup.
             raise LookupError(f"No council for {document.school} {document.academic_year}")
-        return council.chair
+        return self.acting(activation, council.chair)
 
     def author_of(self, activation: Any) -> User:
         return activation.process.document.author
 
     def expert_of(self, activation: Any) -> User:
-        return User.objects.get(pk=activation.task.data["expert"])
+        return self.acting(activation, User.objects.get(pk=activation.task.data["expert"]))
 
     def expert_items(self, activation: Any) -> list[dict[str, int]]:
         document = activation.process.document
@@ -165,11 +184,12 @@ class ExpertiseFlow(flow.Flow):
         from accounts.roles import Role
 
         school_id = activation.process.document.school_id
-        return (
+        director = (
             User.objects.filter(school_id=school_id, is_active=True, groups__name=Role.DIRECTOR)
             .order_by("pk")
             .first()
         )
+        return self.acting(activation, director)
 
     def record_council_decision(self, activation: Any, decision: str) -> None:
         activation.process.council_decision = decision

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import jsonstore
 from viewflow.workflow.models import Process
 
-from documents.models import Document
+from documents.models import Document, Review
 
 
 class ExpertiseProcess(Process):
@@ -43,3 +43,34 @@ class ExpertiseProcess(Process):
 
     def __str__(self) -> str:
         return str(self.document)
+
+
+class Deadline(models.Model):
+    """A reminder or escalation of a review, as a row: found by an indexed periodic query
+    and marked done when handled, never a long countdown in the broker."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        DUE_TODAY = "due_today", _("Due today")
+        OVERDUE = "overdue", _("Overdue")
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "kind"], name="deadline_once_per_kind")
+        ]
+        indexes = [
+            # The sweep: WHERE done_at IS NULL AND due_at <= now
+            models.Index(
+                fields=["due_at"], condition=models.Q(done_at__isnull=True), name="deadline_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review} · {self.kind} · {self.due_at:%Y-%m-%d %H:%M}"

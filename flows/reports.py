@@ -3,11 +3,11 @@ bookkeeping): the approval sheet of a document, a session's protocol, the annual
 
 from __future__ import annotations
 
-from council.rendering import AnnualReportData, ProtocolData, ProtocolItem
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from council.models import AgendaItem, Attendance, Council, Protocol, Session
+from council.rendering import AnnualReportData, ProtocolData, ProtocolItem
 from council.selectors import year_figures
 from documents.models import Document, DocumentType, ExpertiseRound, Stage
 from documents.pdf import ApprovalSheetData, ExpertRow, RoundRow

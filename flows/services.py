@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, acting_assignee
 from council.selectors import council_for, council_members
 from documents.models import (
     Document,
@@ -34,7 +34,9 @@ from documents.services import (
     round_open,
     version_freeze,
 )
+from notifications.models import Kind
 
+from . import notices
 from .models import ExpertiseProcess
 
 
@@ -155,6 +157,9 @@ def screening_return(*, activation: Any, actor: User, reason: str) -> None:
         note=reason.strip(),
     )
     activation.execute()
+    notices.document_outcome(
+        document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
+    )
 
 
 def review_complete(
@@ -166,9 +171,13 @@ def review_complete(
     recommendations: Sequence[str],
 ) -> Review:
     review = Review.objects.select_related("round").get(pk=activation.task.data["review"])
-    if review.expert_id != actor.pk:
+    if activation.task.owner_id != actor.pk:
         raise ValidationError(_("This review is assigned to another expert."))
+    if review.expert_id != actor.pk:  # a substitute acting for the expert
+        review.acting_expert = actor
+        review.save(update_fields=["acting_expert"])
     review_submit(review=review, opinion=opinion, comment=comment, recommendations=recommendations)
+    notices.deadlines_cancel(review)
     document = activation.process.document
     event_record(
         document=document,
@@ -180,7 +189,9 @@ def review_complete(
     )
     activation.execute()
     # Under the flow lock, so exactly one of two simultaneous last reviews sees zero.
-    if not review.round.reviews.filter(submitted_at__isnull=True).exists():
+    if not review.round.reviews.filter(
+        submitted_at__isnull=True, replaced_by__isnull=True
+    ).exists():
         document_set_stage(document=document, stage=Stage.DECISION)
     return review
 
@@ -189,7 +200,7 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
     process: ExpertiseProcess = activation.process
     document = process.document
     expertise_round = current_round(document)
-    if expertise_round.reviews.filter(submitted_at__isnull=True).exists():
+    if expertise_round.reviews.filter(submitted_at__isnull=True, replaced_by__isnull=True).exists():
         raise ValidationError(_("Not every expert has given an opinion yet."))
     if decision == ExpertiseRound.Decision.REJECT and not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."))
@@ -213,6 +224,12 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
         note=reason.strip(),
     )
     activation.execute()
+    outcome = {
+        ExpertiseRound.Decision.REVISE: Kind.DOCUMENT_RETURNED,
+        ExpertiseRound.Decision.REJECT: Kind.DOCUMENT_REJECTED,
+        ExpertiseRound.Decision.RECOMMEND: Kind.DOCUMENT_RECOMMENDED,
+    }[decision]
+    notices.document_outcome(document, outcome, reason.strip(), task=notices.author_task(document))
 
 
 def answers_check(answers: Sequence[RecommendationAnswer], expected: Sequence[Recommendation]):
@@ -293,6 +310,10 @@ def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], a
             note=wording,
         )
         flow.council_session.run(task, decision=route)
+        if route == "return":
+            notices.document_outcome(
+                document, Kind.DOCUMENT_RETURNED, wording, task=notices.author_task(document)
+            )
 
 
 def pedagogical_record(
@@ -345,6 +366,10 @@ def pedagogical_record(
         process.pedagogical_outcome = "returned"
     process.save()
     activation.execute()
+    if not considered:
+        notices.document_outcome(
+            document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
+        )
 
 
 def document_approve(*, activation: Any, actor: User, approve: bool, reason: str) -> None:
@@ -400,6 +425,12 @@ def document_approve(*, activation: Any, actor: User, approve: bool, reason: str
         process.director_outcome = "returned"
     process.save()
     activation.execute()
+    if approve:
+        notices.document_outcome(document, Kind.DOCUMENT_APPROVED)
+    else:
+        notices.document_outcome(
+            document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
+        )
 
 
 def session_protocol_confirm(*, session: Any, actor: User) -> Any:
@@ -428,4 +459,81 @@ def session_protocol_confirm(*, session: Any, actor: User) -> Any:
                 actor=actor,
             )
             enqueue_on_commit("flows.tasks.render_protocol", protocol.pk)
+            notices.protocol_confirmed(session, protocol.number)
     return protocol
+
+
+def review_extend(*, review: Review, actor: User, due_date: datetime.date) -> Review:
+    """The chair gives one expert more time; their reminders follow the new date."""
+    document = review.round.document
+    _require_chair_of(document, actor)
+    if review.submitted_at is not None or review.replaced_by_id is not None:
+        raise ValidationError(_("This review is no longer open."))
+    if due_date < timezone.localdate():
+        raise ValidationError(_("The due date cannot be in the past."))
+    review.due_date = due_date
+    review.save(update_fields=["due_date"])
+    notices.deadlines_arm(review)
+    event_record(
+        document=document,
+        actor=actor,
+        kind=EventKind.DUE_DATE_EXTENDED,
+        version_number=review.round.version.number,
+        round_number=review.round.number,
+        note=f"{review.expert.get_full_name()}: {due_date:%d.%m.%Y}",
+    )
+    return review
+
+
+def review_replace(*, review: Review, actor: User, expert: User) -> Review:
+    """The chair hands an open review to another council member: the task moves to them,
+    the old review stays in the record as replaced."""
+    from viewflow.workflow.status import STATUS
+
+    document = review.round.document
+    _require_chair_of(document, actor)
+    process = ExpertiseProcess.objects.get(document=document)
+    with _flow().lock(process.pk), transaction.atomic():
+        review = Review.objects.select_related("round__version", "expert").get(pk=review.pk)
+        if review.submitted_at is not None or review.replaced_by_id is not None:
+            raise ValidationError(_("This review is no longer open."))
+        allowed = council_members(
+            school=document.school, academic_year=document.academic_year
+        ).exclude(pk=document.author_id)
+        if not allowed.filter(pk=expert.pk).exists():
+            raise ValidationError(
+                _("Experts must be members of this year's council, and not the document's author.")
+            )
+        if review.round.reviews.filter(expert=expert).exists():
+            raise ValidationError(_("This member already reviews the document in this round."))
+        task = notices.open_review_task(review)
+        if task is None or task.status != STATUS.ASSIGNED:
+            raise ValidationError(_("This review is no longer open."))
+        new = Review.objects.create(round=review.round, expert=expert, due_date=review.due_date)
+        review.replaced_by = new
+        review.save(update_fields=["replaced_by"])
+        notices.deadlines_cancel(review)
+        owner = acting_assignee(expert)
+        task.owner = owner
+        task.data = {"expert": expert.pk, "review": new.pk}
+        if owner.pk != expert.pk:
+            task.data["acting_for"] = expert.pk
+        task.save(update_fields=["owner", "data"])
+        event_record(
+            document=document,
+            actor=actor,
+            kind=EventKind.EXPERT_REPLACED,
+            version_number=review.round.version.number,
+            round_number=review.round.number,
+            note=f"{review.expert.get_full_name()} → {expert.get_full_name()}",
+        )
+        notices.task_assigned(task, document)
+        return new
+
+
+def _require_chair_of(document: Document, actor: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    council = council_for(school=document.school, academic_year=document.academic_year)
+    if council is None or council.chair_id != actor.pk:
+        raise PermissionDenied(_("Only the chair of the council can do this."))

@@ -70,9 +70,8 @@ def render_approval_sheet(document_id: int) -> bool:
 
 @shared_task(name="flows.tasks.render_protocol", ignore_result=True)
 def render_protocol(protocol_id: int) -> bool:
-    from council.rendering import render_protocol_docx, render_protocol_pdf
-
     from council.models import Protocol
+    from council.rendering import render_protocol_docx, render_protocol_pdf
 
     from .reports import protocol_data
 
@@ -93,9 +92,8 @@ def render_protocol(protocol_id: int) -> bool:
 
 @shared_task(name="flows.tasks.render_annual_report", ignore_result=True)
 def render_annual_report(report_id: int) -> bool:
-    from council.rendering import render_annual_report_pdf
-
     from council.models import AnnualReport
+    from council.rendering import render_annual_report_pdf
 
     from .reports import annual_report_data
 
@@ -137,3 +135,12 @@ def render_missing_files() -> dict[str, int]:
         render_annual_report.delay(pk)
         counts["reports"] += 1
     return counts
+
+
+@shared_task(name="flows.tasks.council_time", ignore_result=True)
+def council_time() -> dict[str, int]:
+    """Review reminders and escalations, agendas, quarter and protocol reminders."""
+    from .notices import council_time as council_reminders
+    from .notices import deadlines_fire
+
+    return {"deadlines": deadlines_fire(), **council_reminders()}

@@ -157,6 +157,8 @@ DATABASES = {
     if _database_url
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RUN_DIR / "db.sqlite3")}
 }
+if env_str("DJANGO_TEST_DB_NAME"):  # lets several test runs share one server
+    DATABASES["default"]["TEST"] = {"NAME": env_str("DJANGO_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -242,6 +244,19 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "council@localhost")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+NOTIFICATIONS_MAIL_DOMAIN = env_str("NOTIFICATIONS_MAIL_DOMAIN", "council.local")
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)
+# A claim older than this belongs to a worker that died; the sweep frees it.
+NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", 600)
+# Rows younger than this are left to their own commit-time enqueue.
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = env_int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", 60)
+NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 17)
+# Reminders: days before a review's due date, and days before a quarter ends.
+REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
+AGENDA_DAYS_BEFORE = env_int("AGENDA_DAYS_BEFORE", 3)
+QUARTER_REMINDER_DAYS = env_int("QUARTER_REMINDER_DAYS", 14)
+PROTOCOL_REMINDER_DAYS = env_int("PROTOCOL_REMINDER_DAYS", 7)
 
 # Celery. REDIS_URL (or CELERY_BROKER_URL) in production and tests; the file-system
 # transport under .run/ otherwise, so that `make run` needs no services.
@@ -272,7 +287,26 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Publishing gives up fast when the broker is down: the outbox row is already committed and
+# the sweep sends it later, so a request must not hang on Redis.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "council-time": {
+        "task": "flows.tasks.council_time",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "render-missing-files": {
         "task": "flows.tasks.render_missing_files",
         "schedule": 300.0,

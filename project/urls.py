@@ -10,6 +10,7 @@ from documents import views as documents_views
 from flows import council_views as flow_council_views
 from flows import document_views
 from flows import views as flows_views
+from notifications import views as notifications_views
 
 documents_patterns = (
     [
@@ -36,6 +37,16 @@ flows_patterns = (
         path("tasks/<int:task_pk>/", flows_views.task_dispatch, name="task"),
     ],
     "flows",
+)
+
+notifications_patterns = (
+    [
+        path("", notifications_views.notification_list, name="list"),
+        path("read/", notifications_views.notification_read, name="read_all"),
+        path("<int:pk>/read/", notifications_views.notification_read, name="read"),
+        path("settings/", notifications_views.preferences, name="preferences"),
+    ],
+    "notifications",
 )
 
 council_patterns = (
@@ -74,5 +85,6 @@ urlpatterns = [
     path("documents/", include(documents_patterns)),
     path("", include(flows_patterns)),
     path("council/", include(council_patterns)),
+    path("notifications/", include(notifications_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from council.models import Session
 from documents.models import Document
+from notifications.models import Notification
 from tests.conftest import pdf_upload
 from tests.flows.test_expertise_story import create_and_submit, document_fields, the_task
 
@@ -67,6 +68,7 @@ class Scene:
             },
         )
         self.session = Session.objects.get(council=world.council)
+        self.chair_notice = Notification.objects.filter(recipient=world.chair).first()
 
     def client(self, persona: str) -> Client:
         if persona == "anonymous":
@@ -198,6 +200,19 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         "get",
         this_session({}, viewers=404),
     ),
+    "notifications:list": (lambda s: reverse("notifications:list"), "get", everyone(200)),
+    "notifications:preferences": (
+        lambda s: reverse("notifications:preferences"),
+        "get",
+        everyone(200),
+    ),
+    "notifications:read_all": (lambda s: reverse("notifications:read_all"), "post", everyone(302)),
+    # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
+    "notifications:read": (
+        lambda s: reverse("notifications:read", args=[s.chair_notice.pk]),
+        "post",
+        everyone(302),
+    ),
 }
 
 # Cells beyond one per URL: objects that must stay hidden from people who see the URL.
@@ -269,3 +284,13 @@ def test_an_expert_cannot_act_on_a_colleagues_review(world):
     assert response.status_code == 404
     scene.review_task.refresh_from_db()
     assert scene.review_task.status == STATUS.ASSIGNED
+
+
+def test_nobody_marks_someone_elses_notification(world):
+    scene = Scene(world)
+    for persona in PERSONAS:
+        if persona not in ("chair", "anonymous"):
+            scene.client(persona).post(reverse("notifications:read", args=[scene.chair_notice.pk]))
+            scene.client(persona).post(reverse("notifications:read_all"))
+    scene.chair_notice.refresh_from_db()
+    assert scene.chair_notice.read_at is None

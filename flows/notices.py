@@ -1,0 +1,269 @@
+"""Who is told what, and when: the flow's notices and the council's time.
+
+Everything here runs inside the transaction of the step that causes it (notifications are
+outbox rows); the periodic parts (`deadlines_fire`, `council_time`) are idempotent: each
+deadline row is claimed once, each reminder has a dedupe key."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from council.models import Council, Session
+from documents.models import Document, Review
+from notifications.models import Kind
+from notifications.services import notify, notify_many
+
+from .models import Deadline
+
+
+def _msgid(lazy: Any) -> str:
+    """The source text of a lazily translated title, to be translated per recipient."""
+    with translation.override(None):
+        return str(lazy)
+
+
+def task_url(task: Any) -> str:
+    return reverse("flows:task", args=[task.pk])
+
+
+def document_url(document: Document) -> str:
+    return reverse("documents:detail", args=[document.pk])
+
+
+def on_task_created(activation: Any) -> None:
+    task_assigned(activation.task, activation.process.document)
+
+
+def task_assigned(task: Any, document: Document) -> None:
+    """A human task got its owner: note when, arm a review's reminders, and tell the owner
+    (authors hear of their returned document instead, with the same link)."""
+    if task.owner_id is None:
+        return
+    task.assigned = timezone.now()  # viewflow 2.4 never fills it; SLA figures need it
+    task.save(update_fields=["assigned"])
+    if task.flow_task.name in ("fix", "revise"):
+        return
+    params = {"task_msgid": _msgid(task.flow_task.task_title), "document": document.title}
+    review = None
+    if task.data.get("review"):
+        review = Review.objects.select_related("round").get(pk=task.data["review"])
+        params["due"] = f"{review.effective_due_date:%d.%m.%Y}"
+        deadlines_arm(review)
+    if task.data.get("acting_for"):
+        params["acting_for"] = User.objects.get(pk=task.data["acting_for"]).get_full_name()
+    notify(
+        recipient=task.owner,
+        kind=Kind.TASK_ASSIGNED,
+        params=params,
+        url=task_url(task),
+        dedupe_key=f"task_assigned:{task.pk}:{task.owner_id}",
+    )
+
+
+def document_outcome(document: Document, kind: str, reason: str = "", task: Any = None) -> None:
+    """Tell the author what became of their document."""
+    params = {"document": document.title, "reason": reason}
+    if kind == Kind.DOCUMENT_APPROVED:
+        params["registry_number"] = document.registry_number
+    notify(
+        recipient=document.author,
+        kind=kind,
+        params=params,
+        url=task_url(task) if task is not None else document_url(document),
+    )
+
+
+def author_task(document: Document) -> Any:
+    from viewflow.workflow.models import Task
+
+    return (
+        Task.objects.filter(
+            process__expertiseprocess__document=document,
+            owner=document.author,
+            status=STATUS.ASSIGNED,
+        )
+        .order_by("-created")
+        .first()
+    )
+
+
+# Deadlines of reviews.
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def deadlines_arm(review: Review) -> None:
+    """(Re)arm the review's reminders: N days before and on the due day at 9:00, overdue
+    the next morning. A reminder whose moment has passed is not sent late."""
+    due = review.effective_due_date
+    now = timezone.now()
+    moments = {
+        Deadline.Kind.DUE_SOON: _at(
+            due - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE), 9
+        ),
+        Deadline.Kind.DUE_TODAY: _at(due, 9),
+        Deadline.Kind.OVERDUE: _at(due + datetime.timedelta(days=1), 0),
+    }
+    for kind, moment in moments.items():
+        done = now if (moment <= now and kind != Deadline.Kind.OVERDUE) else None
+        Deadline.objects.update_or_create(
+            review=review, kind=kind, defaults={"due_at": moment, "done_at": done}
+        )
+
+
+def deadlines_cancel(review: Review) -> None:
+    Deadline.objects.filter(review=review, done_at__isnull=True).update(done_at=timezone.now())
+
+
+def deadlines_fire(now: datetime.datetime | None = None) -> int:
+    """Send the reminders and escalations that are due. Each row is claimed by a
+    conditional UPDATE, so two sweeps never send one twice."""
+    now = now or timezone.now()
+    fired = 0
+    due = list(
+        Deadline.objects.filter(done_at__isnull=True, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in due:
+        with transaction.atomic():
+            if not Deadline.objects.filter(pk=pk, done_at__isnull=True).update(done_at=now):
+                continue
+            deadline = Deadline.objects.select_related(
+                "review__round__document__school", "review__expert"
+            ).get(pk=pk)
+            review = deadline.review
+            if review.submitted_at is not None or review.replaced_by_id is not None:
+                continue
+            task = open_review_task(review)
+            if task is None:
+                continue
+            document = review.round.document
+            params = {
+                "document": document.title,
+                "due": f"{review.effective_due_date:%d.%m.%Y}",
+                "expert": review.expert.get_full_name(),
+            }
+            key = f"deadline:{deadline.pk}:{deadline.due_at:%Y%m%d}"
+            kind = (
+                Kind.TASK_OVERDUE if deadline.kind == Deadline.Kind.OVERDUE else Kind.TASK_DUE_SOON
+            )
+            notify(
+                recipient=task.owner, kind=kind, params=params, url=task_url(task), dedupe_key=key
+            )
+            if deadline.kind == Deadline.Kind.OVERDUE:
+                council = Council.objects.filter(
+                    school_id=document.school_id, academic_year_id=document.academic_year_id
+                ).first()
+                if council is not None:
+                    notify(
+                        recipient=council.chair,
+                        kind=Kind.REVIEW_OVERDUE,
+                        params=params,
+                        url=document_url(document),
+                        dedupe_key=f"{key}:chair",
+                    )
+            fired += 1
+    return fired
+
+
+def open_review_task(review: Review) -> Any:
+    from viewflow.workflow.models import Task
+
+    return (
+        Task.objects.filter(
+            process__expertiseprocess__document_id=review.round.document_id,
+            status=STATUS.ASSIGNED,
+            data__review=review.pk,
+        )
+        .select_related("owner")
+        .first()
+    )
+
+
+# The council's time (5.1, 5.3).
+
+
+def session_agenda_due(session: Session) -> None:
+    members = [m.user for m in session.council.members.select_related("user")]
+    notify_many(
+        recipients=members,
+        kind=Kind.SESSION_SCHEDULED,
+        params={
+            "date": f"{session.date:%d.%m.%Y}",
+            "place": session.place,
+            "agenda": [item.title for item in session.items.order_by("position")],
+        },
+        url=reverse("council:session", args=[session.pk]),
+        key=f"agenda:{session.pk}",
+    )
+
+
+def protocol_confirmed(session: Session, number: int) -> None:
+    members = [m.user for m in session.council.members.select_related("user")]
+    notify_many(
+        recipients=members,
+        kind=Kind.PROTOCOL_CONFIRMED,
+        params={"number": number, "date": f"{session.date:%d.%m.%Y}"},
+        url=reverse("council:session", args=[session.pk]),
+        key=f"protocol:{session.pk}",
+    )
+
+
+def council_time(today: datetime.date | None = None) -> dict[str, int]:
+    """Agendas to members before a session; the chair reminded of a quarter ending with
+    no session held or scheduled, and of a session a week old without its protocol."""
+    today = today or timezone.localdate()
+    counts = {"agendas": 0, "quarters": 0, "protocols": 0}
+    agenda_until = today + datetime.timedelta(days=settings.AGENDA_DAYS_BEFORE)
+    for session in Session.objects.filter(
+        date__gte=today, date__lte=agenda_until, protocol__confirmed_at__isnull=True
+    ).select_related("council"):
+        with transaction.atomic():
+            session_agenda_due(session)
+        counts["agendas"] += 1
+    late = today - datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS)
+    for session in Session.objects.filter(
+        date__lte=late, protocol__confirmed_at__isnull=True
+    ).select_related("council__chair"):
+        with transaction.atomic():
+            if notify(
+                recipient=session.council.chair,
+                kind=Kind.PROTOCOL_MISSING,
+                params={"date": f"{session.date:%d.%m.%Y}"},
+                url=reverse("council:session", args=[session.pk]),
+                dedupe_key=f"protocol_missing:{session.pk}",
+            ):
+                counts["protocols"] += 1
+    horizon = datetime.timedelta(days=settings.QUARTER_REMINDER_DAYS)
+    councils = Council.objects.filter(
+        academic_year__starts_on__lte=today, academic_year__ends_on__gte=today
+    ).select_related("academic_year", "chair")
+    for council in councils:
+        year = council.academic_year
+        number = year.quarter_of(today)
+        _start, end = year.quarter_bounds()[number - 1]
+        if end - today > horizon:
+            continue
+        if Session.objects.filter(council=council, quarter=number).exists():
+            continue
+        with transaction.atomic():
+            if notify(
+                recipient=council.chair,
+                kind=Kind.QUARTER_WITHOUT_SESSION,
+                params={"quarter": number, "ends": f"{end:%d.%m.%Y}"},
+                url=reverse("council:session_new"),
+                dedupe_key=f"quarter:{council.pk}:{number}",
+            ):
+                counts["quarters"] += 1
+    return counts

@@ -1,0 +1,172 @@
+"""Notifications and their deliveries (the outbox).
+
+A `Notification` is written in the same transaction as the change that causes it; its
+e-mail is a `Delivery` row, claimed by a conditional UPDATE before sending, so a task
+delivered twice by the broker sends once. Digests are `Delivery` rows too, one per person
+and day."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import School
+
+
+class Kind(models.TextChoices):
+    TASK_ASSIGNED = "task_assigned", _("A task is assigned to me")
+    TASK_DUE_SOON = "task_due_soon", _("My task is due soon")
+    TASK_OVERDUE = "task_overdue", _("My task is overdue")
+    REVIEW_OVERDUE = "review_overdue", _("An expert's review is overdue (chair)")
+    DOCUMENT_RETURNED = "document_returned", _("My document is returned")
+    DOCUMENT_REJECTED = "document_rejected", _("My document is rejected")
+    DOCUMENT_RECOMMENDED = "document_recommended", _("My document is recommended")
+    DOCUMENT_APPROVED = "document_approved", _("My document is approved")
+    SESSION_SCHEDULED = "session_scheduled", _("A council session is coming (the agenda)")
+    PROTOCOL_CONFIRMED = "protocol_confirmed", _("A protocol is confirmed")
+    QUARTER_WITHOUT_SESSION = (
+        "quarter_without_session",
+        _("A quarter ends without a session (chair)"),
+    )
+    PROTOCOL_MISSING = "protocol_missing", _("A session has no confirmed protocol (chair)")
+
+
+# Notices that ask someone to act cannot be switched off (only moved to the digest).
+ACTION_REQUIRED = frozenset(
+    {
+        Kind.TASK_ASSIGNED,
+        Kind.TASK_DUE_SOON,
+        Kind.TASK_OVERDUE,
+        Kind.REVIEW_OVERDUE,
+        Kind.QUARTER_WITHOUT_SESSION,
+        Kind.PROTOCOL_MISSING,
+    }
+)
+
+
+class Mode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    DIGEST = "digest", _("Daily digest")
+    OFF = "off", _("Off")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    # Rendered in the recipient's language when shown or sent, never frozen in one language.
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # The same reminder for the same deadline is one notification, however often a sweep
+    # or a redelivered task asks for it.
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    in_digest = models.BooleanField(default=False)
+    digest_delivery = models.ForeignKey(
+        "Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The list: WHERE recipient_id = … ORDER BY created_at DESC
+            models.Index(fields=["recipient", "-created_at"], name="notification_list"),
+            # The bell: COUNT(*) WHERE recipient_id = … AND read_at IS NULL
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.kind}"
+
+
+class Delivery(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        DIGEST = "digest", _("Daily digest e-mail")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    digest_date = models.DateField(_("digest of"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "digest_date"],
+                condition=models.Q(channel="digest"),
+                name="one_digest_per_day",
+            )
+        ]
+        indexes = [
+            # The sweep: WHERE status = 'pending' AND next_attempt_at <= now
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_pending",
+            ),
+            # Stale claims: WHERE status = 'sending' AND claimed_at < …
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status="sending"),
+                name="delivery_sending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.recipient} ({self.status})"
+
+
+class Preference(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    mode = models.CharField(_("how"), max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}: {self.mode}"

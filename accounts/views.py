@@ -38,3 +38,52 @@ def set_language(request: HttpRequest) -> HttpResponse:
             httponly=True,
         )
     return response
+
+
+@login_required
+def absence(request: HttpRequest) -> HttpResponse:
+    """A person names a substitute for a period of absence; tasks that would be assigned
+    to them in that period go to the substitute, who acts for them."""
+    import datetime
+
+    from django.contrib import messages
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    from .models import Absence, User
+
+    if request.user.school_id is None:
+        return redirect("home")
+    colleagues = User.objects.filter(school_id=request.user.school_id, is_active=True).exclude(
+        pk=request.user.pk
+    )
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            Absence.objects.filter(pk=request.POST["delete"], user=request.user).delete()
+            messages.success(request, _("The absence is removed."))
+            return redirect("absence")
+        try:
+            starts = datetime.date.fromisoformat(request.POST.get("starts_on", ""))
+            ends = datetime.date.fromisoformat(request.POST.get("ends_on", ""))
+        except ValueError:
+            messages.error(request, _("Enter valid dates."))
+            return redirect("absence")
+        substitute = colleagues.filter(pk=request.POST.get("substitute") or 0).first()
+        if substitute is None:
+            messages.error(request, _("Choose a substitute from your school."))
+        elif ends < starts:
+            messages.error(request, _("The end cannot be before the start."))
+        else:
+            Absence.objects.create(
+                user=request.user, substitute=substitute, starts_on=starts, ends_on=ends
+            )
+            messages.success(request, _("Your substitute is recorded."))
+        return redirect("absence")
+    return render(
+        request,
+        "accounts/absence.html",
+        {
+            "absences": Absence.objects.filter(user=request.user).select_related("substitute"),
+            "colleagues": colleagues.order_by("last_name", "first_name"),
+        },
+    )

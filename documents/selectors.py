@@ -57,7 +57,9 @@ def document_reviews_by_round(
     document: Document, *, exclude_open: bool = False
 ) -> list[ExpertiseRound]:
     """Rounds, newest first, with reviews, experts and recommendations prefetched (4 queries)."""
-    reviews = Review.objects.select_related("expert").order_by("expert__last_name", "pk")
+    reviews = Review.objects.select_related("expert", "acting_expert").order_by(
+        "expert__last_name", "pk"
+    )
     if exclude_open:
         reviews = reviews.filter(submitted_at__isnull=False)
     return list(

@@ -114,6 +114,84 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "process": process,
         "chart": process_chart_svg(process) if process else "",
         "my_task": open_task_for(request.user, document.pk),
+        "chair_tools": _chair_tools(request, document),
         "is_author": document.author_id == request.user.pk,
     }
     return render(request, "documents/document_detail.html", context)
+
+
+def _open_review(request: HttpRequest, pk: int, review_pk: int):
+    from documents.models import Review
+
+    document = get_object_or_404(selectors.documents_visible_to(request.user), pk=pk)
+    review = get_object_or_404(
+        Review.objects.select_related("round__document", "round__version", "expert"),
+        pk=review_pk,
+        round__document=document,
+    )
+    return document, review
+
+
+@login_required
+@require_POST
+def review_extend(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+    import datetime
+
+    from .services import review_extend as extend
+
+    document, review = _open_review(request, pk, review_pk)
+    try:
+        due = datetime.date.fromisoformat(request.POST.get("due_date", ""))
+    except ValueError:
+        messages.error(request, _("Enter a valid date."))
+        return redirect("documents:detail", pk=document.pk)
+    try:
+        extend(review=review, actor=request.user, due_date=due)
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The due date is extended."))
+    return redirect("documents:detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def review_replace(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+    from accounts.models import User
+
+    from .services import review_replace as replace
+
+    document, review = _open_review(request, pk, review_pk)
+    expert = User.objects.filter(
+        pk=request.POST.get("expert") or 0, school_id=request.user.school_id
+    ).first()
+    if expert is None:
+        messages.error(request, _("Choose the new expert."))
+        return redirect("documents:detail", pk=document.pk)
+    try:
+        replace(review=review, actor=request.user, expert=expert)
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The review is handed to %(name)s.") % {"name": expert})
+    return redirect("documents:detail", pk=document.pk)
+
+
+def _chair_tools(request: HttpRequest, document: Document):
+    """Candidates for replacing an expert, when the viewer chairs an open expertise."""
+    from council.selectors import council_for, council_members
+
+    if document.stage != Stage.IN_EXPERTISE:
+        return None
+    council = council_for(school=document.school, academic_year=document.academic_year)
+    if council is None or council.chair_id != request.user.pk:
+        return None
+    return {
+        "candidates": list(
+            council_members(school=document.school, academic_year=document.academic_year).exclude(
+                pk=document.author_id
+            )
+        )
+    }

@@ -232,16 +232,16 @@ class ResubmitView(TaskView):
         )
 
     def return_reason(self) -> str:
-        """Why the document came back, when that was not an expertise round's decision
-        (whose recommendations are shown instead)."""
+        """Why the document came back, unless an expertise round sent it back (its
+        recommendations are shown instead): the newest return since the last submission."""
         event = (
-            self.document.events.filter(kind__in=["returned", "returned_to_author"])
+            self.document.events.filter(
+                kind__in=["returned", "returned_to_author", "submitted", "sent_to_revision"]
+            )
             .order_by("-created_at", "-pk")
             .first()
         )
-        if event is None:
-            return ""
-        if self.task.flow_task.name == "fix" or event.created_at >= self.task.created:
+        if event is not None and event.kind in ("returned", "returned_to_author"):
             return event.note
         return ""
 

@@ -27,6 +27,16 @@ documents_patterns = (
             name="version_file",
         ),
         path("<int:pk>/approval-sheet/", documents_views.approval_sheet, name="approval_sheet"),
+        path(
+            "<int:pk>/reviews/<int:review_pk>/extend/",
+            document_views.review_extend,
+            name="review_extend",
+        ),
+        path(
+            "<int:pk>/reviews/<int:review_pk>/replace/",
+            document_views.review_replace,
+            name="review_replace",
+        ),
     ],
     "documents",
 )
@@ -82,6 +92,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", accounts_views.set_language, name="set_language"),
+    path("absence/", accounts_views.absence, name="absence"),
     path("documents/", include(documents_patterns)),
     path("", include(flows_patterns)),
     path("council/", include(council_patterns)),

@@ -1,0 +1,315 @@
+"""Steps 1-4 of the expertise in a real browser, in the Kyrgyz UI.
+
+A teacher submits a document through the form, the chair screens it and assigns three
+experts, the experts review (one of them adds a recommendation row with the JavaScript
+button), the chair sees every opinion side by side and recommends the document to a council
+session. Everything is done the way a person does it: the login form, the top menu, the
+inbox, radio buttons and check boxes, in headless Debian Chromium through Playwright.
+
+The Kyrgyz strings the pages must show are computed from the catalogs
+(`translation.override("ky")`), and the test also demands that each of them really is a
+translation (differs from the English msgid), so it fails while `locale/ky` lacks them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from documents.models import (
+    Document,
+    DocumentType,
+    ExpertiseRound,
+    Opinion,
+    Recommendation,
+    Review,
+    Stage,
+)
+from documents.samples import sample_pdf
+from flows.models import ExpertiseProcess
+from tests.conftest import PASSWORD, build_world
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+TITLE = "Өнүгүү программасы: мектептин келечеги"
+DESCRIPTION = "Мектептин 2026–2030-жылдарга өнүгүү программасынын долбоору."
+REC_1A = "Максаттарды так жана өлчөнгүдөй жазуу."
+REC_1B = "Күтүлгөн натыйжалардын көрсөткүчтөрүн кошуу."  # in the row added by JavaScript
+REC_2 = "Адабияттардын тизмесин жаңылоо."
+COMMENT_3 = "Жакшы иш, түзөтүүсүз колдойм."
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _allow_db_access_next_to_playwrights_event_loop():
+    """Playwright's sync API runs an asyncio loop in this thread; Django would then refuse
+    ORM calls from the test body (SynchronousOnlyOperation). Allowed for this module only."""
+    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if old is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
+
+
+class Kyrgyz:
+    """The Kyrgyz text of msgids (or lazy labels), remembering each one it was asked for so
+    the test can demand at the end that every one of them is actually translated."""
+
+    def __init__(self) -> None:
+        self.asked: dict[str, str] = {}
+
+    def __call__(self, msgid) -> str:
+        if isinstance(msgid, str):  # a msgid
+            english = msgid
+            with translation.override("ky"):
+                text = gettext(msgid)
+        else:  # a lazy label (choices), e.g. Stage.RECOMMENDED.label
+            with translation.override("en"):
+                english = str(msgid)
+            with translation.override("ky"):
+                text = str(msgid)
+        self.asked[english] = text
+        return text
+
+    def untranslated(self) -> list[str]:
+        return sorted(msgid for msgid, text in self.asked.items() if text == msgid)
+
+
+def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
+    from playwright.sync_api import expect, sync_playwright
+
+    world = build_world()
+    people = [world.author, world.chair, *world.experts]
+    for user in people:
+        user.language = "ky"
+        user.save(update_fields=["language"])
+
+    ky = Kyrgyz()
+    base = live_server.url
+    pdf = tmp_path / "programma.pdf"
+    pdf.write_bytes(sample_pdf("Development program 2026-2030"))
+    due = timezone.localdate() + datetime.timedelta(days=7)
+    page_errors: list[str] = []
+
+    def console_error(user, msg):
+        # Chromium asks every site for /favicon.ico; the product has none (a 404, harmless).
+        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
+            page_errors.append(f"{user.username}: console {msg.text} {msg.location}")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+
+        def log_in(user):
+            # The browser asks for English: the product must ignore that and speak Kyrgyz.
+            context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: page_errors.append(f"{user.username}: {exc}"))
+            page.on("console", lambda msg: console_error(user, msg))
+            page.goto(f"{base}/login/")
+            expect(page.locator("html")).to_have_attribute("lang", "ky")
+            expect(page.locator("h1")).to_have_text(ky("Sign in"))
+            page.get_by_label(ky("Username")).fill(user.username)
+            page.get_by_label(ky("Password")).fill(PASSWORD)
+            page.locator("main form").get_by_role("button", name=ky("Sign in")).click()
+            page.wait_for_url(f"{base}{reverse('flows:inbox')}")
+            expect(page.locator("html")).to_have_attribute("lang", "ky")
+            expect(page.locator("h1")).to_have_text(ky("Inbox"))
+            return context, page
+
+        def open_the_only_task(page, title_msgid):
+            rows = page.get_by_test_id("inbox-row")
+            expect(rows).to_have_count(1)
+            expect(page.get_by_test_id("inbox-count")).to_have_text("1")
+            expect(rows.first).to_contain_text(TITLE)
+            rows.first.get_by_role("link", name=ky(title_msgid)).click()
+            page.wait_for_url(re.compile(r".*/tasks/\d+/$"))
+            expect(page.locator("html")).to_have_attribute("lang", "ky")
+            expect(page.locator("h1")).to_contain_text(ky(title_msgid))
+            expect(page.locator("h1")).to_contain_text(TITLE)
+
+        def choice(page, name, value, label):
+            """Tick the radio/checkbox `name=value` and check that its label reads `label`."""
+            box = page.locator(f"input[name='{name}'][value='{value}']")
+            expect(page.locator("label", has=box)).to_have_text(
+                re.compile(rf"^\s*{re.escape(label)}(\s|$)")
+            )
+            box.check()
+
+        # 1. The teacher submits the document through the form, from the top menu.
+        context, page = log_in(world.author)
+        expect(page.get_by_test_id("inbox-empty")).to_have_text(
+            ky("Nothing waits for you. New tasks appear here.")
+        )
+        page.locator("nav.mainnav").get_by_role("link", name=ky("New document")).click()
+        page.wait_for_url(f"{base}{reverse('documents:create')}")
+        expect(page.locator("h1")).to_have_text(ky("New document"))
+        form = page.get_by_test_id("document-form")
+        form.locator("select[name='doc_type']").select_option(
+            DocumentType.DEVELOPMENT_PROGRAM.value
+        )
+        expect(form.locator("select[name='doc_type'] option:checked")).to_have_text(
+            ky(DocumentType.DEVELOPMENT_PROGRAM.label)
+        )
+        form.locator("input[name='title']").fill(TITLE)
+        form.locator("select[name='academic_year']").select_option(str(world.year.pk))
+        form.locator("select[name='methodical_association']").select_option(
+            str(world.association.pk)
+        )
+        form.locator("textarea[name='description']").fill(DESCRIPTION)
+        form.locator("input[type='file'][name='upload']").set_input_files(str(pdf))
+        form.get_by_role("button", name=ky("Save and submit for expertise")).click()
+        page.wait_for_url(re.compile(r".*/documents/\d+/$"))
+        document_url = page.url
+        expect(page.locator("html")).to_have_attribute("lang", "ky")
+        expect(page.locator("h1")).to_have_text(TITLE)
+        expect(page.get_by_test_id("stage")).to_have_text(ky(Stage.SCREENING.label))
+        expect(page.get_by_test_id("versions").locator("tbody tr")).to_have_count(1)
+        expect(page.locator("ul.messages")).to_contain_text(
+            ky("The document was submitted for expertise (version %(n)s).") % {"n": 1}
+        )
+        context.close()
+
+        # 2. The chair screens it: accept, three experts, a due date.
+        chair_context, chair = log_in(world.chair)
+        open_the_only_task(chair, "Screening by the chair")
+        form = chair.get_by_test_id("screen-form")
+        choice(
+            chair,
+            "action",
+            ExpertiseProcess.Screening.ACCEPT.value,
+            ky(ExpertiseProcess.Screening.ACCEPT.label),
+        )
+        expect(form.locator(".when-accept")).to_be_visible()
+        expect(form.locator(".when-return")).to_be_hidden()  # app.js switched the parts
+        for expert in world.experts:
+            choice(chair, "experts", expert.pk, expert.get_full_name())
+        form.locator("input[name='due_date']").fill(due.isoformat())
+        form.get_by_role("button", name=ky("Confirm")).click()
+        chair.wait_for_url(f"{base}{reverse('flows:inbox')}")
+        expect(chair.get_by_test_id("inbox-empty")).to_be_visible()
+        expect(chair.get_by_test_id("inbox-count")).to_have_count(0)
+
+        # 3. Each expert reviews their own single task.
+        reviews = [
+            (world.expert1, Opinion.REVISE, "", [REC_1A, REC_1B]),
+            (world.expert2, Opinion.APPROVE_WITH_CHANGES, "", [REC_2]),
+            (world.expert3, Opinion.APPROVE, COMMENT_3, []),
+        ]
+        for expert, opinion, comment, recommendations in reviews:
+            context, page = log_in(expert)
+            open_the_only_task(page, "Expert review")
+            expect(page.get_by_test_id("stage")).to_have_text(ky(Stage.IN_EXPERTISE.label))
+            form = page.get_by_test_id("review-form")
+            expect(page.locator("p.note")).to_have_text(
+                ky("Please give your opinion by %(d)s.") % {"d": due.strftime("%d.%m.%Y")}
+            )
+            choice(page, "opinion", opinion.value, ky(opinion.label))
+            if comment:
+                form.locator("textarea[name='comment']").fill(comment)
+            rows = form.locator("[data-formset='rec'] .formset-row textarea")
+            expect(rows).to_have_count(3)
+            if expert == world.expert1:
+                # The first recommendation in the first box, the second in a row added by
+                # the "Add a recommendation" button (app.js clones the empty form).
+                form.get_by_role("button", name=ky("Add a recommendation")).click()
+                expect(rows).to_have_count(4)
+                expect(form.locator("input[name='rec-TOTAL_FORMS']")).to_have_value("4")
+                expect(rows.nth(3)).to_have_attribute("name", "rec-3-text")
+                expect(rows.nth(3)).to_be_focused()
+                rows.nth(0).fill(recommendations[0])
+                rows.nth(3).fill(recommendations[1])
+            else:
+                for i, text in enumerate(recommendations):
+                    rows.nth(i).fill(text)
+            form.get_by_role("button", name=ky("Submit the review")).click()
+            page.wait_for_url(f"{base}{reverse('flows:inbox')}")
+            expect(page.locator("ul.messages")).to_be_visible()
+            expect(page.get_by_test_id("inbox-empty")).to_be_visible()
+            context.close()
+
+        # 4. The chair decides, with all three opinions side by side.
+        chair.goto(f"{base}{reverse('flows:inbox')}")
+        open_the_only_task(chair, "Decision of the chair")
+        expect(chair.get_by_test_id("stage")).to_have_text(ky(Stage.DECISION.label))
+        expect(
+            chair.get_by_role("heading", name=ky("Opinions and recommendations"))
+        ).to_be_visible()
+        round_1 = chair.get_by_test_id("round-1")
+        cards = round_1.get_by_test_id("review")
+        expect(cards).to_have_count(3)
+        for expert, opinion, comment, recommendations in reviews:
+            card = cards.filter(has_text=expert.get_full_name())
+            expect(card).to_have_count(1)
+            expect(card.locator(".opinion")).to_have_text(ky(opinion.label))
+            if recommendations:
+                expect(card.get_by_test_id("recommendation")).to_have_text(recommendations)
+            else:
+                expect(card.get_by_test_id("recommendation")).to_have_count(0)
+            if comment:
+                expect(card).to_contain_text(comment)
+        tops = {round(cards.nth(i).bounding_box()["y"]) for i in range(3)}
+        assert len(tops) == 1, f"the three opinions are not side by side: tops at {tops}"
+        form = chair.get_by_test_id("decide-form")
+        choice(
+            chair,
+            "decision",
+            ExpertiseRound.Decision.RECOMMEND.value,
+            ky(ExpertiseRound.Decision.RECOMMEND.label),
+        )
+        chair.screenshot(path=str(tmp_path / "chair-decision.png"), full_page=True)
+        form.get_by_role("button", name=ky("Record the decision")).click()
+        chair.wait_for_url(f"{base}{reverse('flows:inbox')}")
+        expect(chair.locator("ul.messages")).to_be_visible()
+        expect(chair.get_by_role("link", name=ky("Decision of the chair"))).to_have_count(0)
+
+        chair.goto(document_url)
+        expect(chair.locator("html")).to_have_attribute("lang", "ky")
+        expect(chair.get_by_test_id("stage")).to_have_text(ky(Stage.RECOMMENDED.label))
+        expect(chair.locator("p.decision")).to_contain_text(
+            ky(ExpertiseRound.Decision.RECOMMEND.label)
+        )
+        chair.screenshot(path=str(tmp_path / "document-recommended.png"), full_page=True)
+        chair_context.close()
+        browser.close()
+
+    print(f"\nscreenshots: {tmp_path}")
+    assert page_errors == [], page_errors
+
+    # What the database says. (Queried only here, outside the Playwright block: ORM calls
+    # made inside it run in another context and would open a second connection that
+    # nobody closes, which then blocks dropping the test database.)
+    document = Document.objects.get(title=TITLE)
+    assert document_url == f"{base}{reverse('documents:detail', args=[document.pk])}"
+    assert document.stage == Stage.RECOMMENDED
+    assert Review.objects.filter(round__document=document, submitted_at__isnull=False).count() == 3
+    assert ExpertiseRound.objects.get(document=document).decision == "recommend"
+    assert sorted(
+        Recommendation.objects.filter(review__round__document=document).values_list(
+            "text", flat=True
+        )
+    ) == sorted([REC_1A, REC_1B, REC_2])
+
+    # Every Kyrgyz string the pages were checked against is a real translation.
+    assert ky.untranslated() == [], "no Kyrgyz translation (locale/ky) for: " + "; ".join(
+        ky.untranslated()
+    )

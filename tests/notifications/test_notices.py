@@ -285,7 +285,7 @@ def test_council_time_reminds_the_chair_and_sends_agendas_once(world):
     from council.services import session_schedule
 
     year = world.year
-    q_start, q_end = year.quarter_bounds()[0]
+    _q_start, q_end = year.quarter_bounds()[0]
     with time_machine.travel(
         timezone.make_aware(
             datetime.datetime.combine(q_end - datetime.timedelta(days=10), datetime.time(9))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
@@ -45,12 +43,6 @@ def school_documents(user: User, *, stage: str = "") -> QuerySet[Document]:
     if stage:
         qs = qs.filter(stage=stage)
     return qs.order_by("-updated_at", "-pk")
-
-
-@dataclass
-class RoundView:
-    round: ExpertiseRound
-    reviews: list[Review] = field(default_factory=list)
 
 
 def document_reviews_by_round(

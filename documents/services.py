@@ -23,7 +23,6 @@ from .models import (
     ExpertiseRound,
     Recommendation,
     Review,
-    Stage,
 )
 from .uploads import KIND_EXTENSIONS, UploadInfo
 
@@ -233,14 +232,3 @@ def recommendations_answer(
         rec.answered_in = version
         rec.answered_at = now if version is not None else None
         rec.save(update_fields=["answer", "answer_reason", "answered_in", "answered_at"])
-
-
-def stage_for_event(kind: str) -> str | None:
-    return {
-        EventKind.SUBMITTED: Stage.SCREENING,
-        EventKind.RETURNED: Stage.RETURNED,
-        EventKind.EXPERTS_ASSIGNED: Stage.IN_EXPERTISE,
-        EventKind.SENT_TO_REVISION: Stage.REVISION,
-        EventKind.REJECTED: Stage.REJECTED,
-        EventKind.RECOMMENDED: Stage.RECOMMENDED,
-    }.get(kind)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from council.models import AgendaItem, Attendance, Council, Protocol, Session
+from council.models import AgendaItem, Council, Protocol
 from council.rendering import AnnualReportData, ProtocolData, ProtocolItem
 from council.selectors import year_figures
 from documents.models import Document, DocumentType, ExpertiseRound, Stage
@@ -131,8 +131,3 @@ def annual_report_data(council: Council, directions: str, language: str) -> Annu
             ],
             directions=directions,
         )
-
-
-def attendance_counts(session: Session) -> tuple[int, int]:
-    present = Attendance.objects.filter(session=session, present=True).count()
-    return present, session.council.members.count()

@@ -46,6 +46,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -225,7 +235,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Official documents (approval sheets, protocols, reports) are issued in Kyrgyz.
 OFFICIAL_DOCUMENT_LANGUAGE = env_str("OFFICIAL_DOCUMENT_LANGUAGE", "ky")
 # 5.1/5.3: the council decides only with more than this share of its members present.
-COUNCIL_QUORUM_SHARE = float(env_str("COUNCIL_QUORUM_SHARE", "0.5"))
+COUNCIL_QUORUM_SHARE = env_float("COUNCIL_QUORUM_SHARE", 0.5)
 # Default days an expert gets for a review, offered on the chair's form.
 EXPERTISE_DEFAULT_DAYS = env_int("EXPERTISE_DEFAULT_DAYS", 10)
 

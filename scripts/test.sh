@@ -10,7 +10,6 @@ export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$($PY -c 'import secrets; print(s
 export DJANGO_DEBUG=0
 export DJANGO_SECURE_SSL=0
 export DJANGO_STATIC_MANIFEST=0
-export MEDIA_ROOT="${MEDIA_ROOT:-$(mktemp -d -t council-media-XXXX)}"
 export PLAYWRIGHT_BROWSERS_PATH=0
 
 $PY - <<'PYCHECK'

@@ -283,7 +283,7 @@ def protocol_sign(*, session: Session, actor: User) -> Protocol:
 @transaction.atomic
 def session_close(*, session: Session, actor: User) -> Session:
     _require_chair(session.council, actor)
-    if not session.protocol.is_confirmed:
+    if not Protocol.objects.get(session=session).is_confirmed:
         raise ValidationError(_("A session cannot be closed without a confirmed protocol."))
     if session.status == Session.Status.CLOSED:
         return session

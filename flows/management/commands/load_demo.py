@@ -280,6 +280,47 @@ class Command(BaseCommand):
             ),
         )
 
+    def first_session(self, people: dict, plan: Document) -> None:
+        """Session №1 of the year: the secretary's election and the work plan (5.1, 5.4)."""
+        from council import services as council_services
+        from council.models import Council
+
+        council = Council.objects.get(school=plan.school, academic_year=plan.academic_year)
+        year = council.academic_year
+        day = min(year.starts_on + datetime.timedelta(days=19), timezone.localdate())
+        session = council_services.session_schedule(
+            council=council, actor=people["chair"], date=day, time=datetime.time(14, 0),
+            place="Мугалимдер бөлмөсү", is_year_end=False, documents=[plan],
+            free_items=["Илимий-методикалык кеңештин катчысын шайлоо"],
+        )
+        secretary = people["secretary"]
+        council_services.attendance_record(
+            session=session, actor=secretary,
+            present_user_ids=[m.user_id for m in council.members.all()][:5],
+        )
+        for item in session.items.all():
+            council_services.item_record(
+                item=item, actor=secretary,
+                record=council_services.ItemRecord(
+                    heard=f"{people['chair'].get_short_name()} — {item.title}",
+                    speakers="Мамытов Ү.Ж., Осмонова А.Т.",
+                    resolution="Бир добуштан кабыл алынсын.",
+                    decision="recommend_approval" if item.document_id else "other",
+                    votes_for=5, votes_against=0, votes_abstained=0,
+                ),
+            )
+        council_services.secretary_elect(session=session, actor=secretary, secretary=secretary)
+        services.session_protocol_confirm(session=session, actor=people["chair"])
+        services.session_protocol_confirm(session=session, actor=secretary)
+        council_services.session_close(session=session, actor=people["chair"])
+        services.task_perform(
+            task=self.task(plan, "pedagogical"), actor=people["chair"],
+            step=lambda act: services.pedagogical_record(
+                activation=act, actor=people["chair"], considered=True, protocol_number="2",
+                considered_on=day, reason="",
+            ),
+        )  # now in the director's inbox
+
     def load_documents(self, people: dict) -> None:
         self.new_document(
             people,
@@ -357,6 +398,7 @@ class Command(BaseCommand):
         self.review(people, doc, "expert1", "approve", [])
         self.review(people, doc, "expert2", "approve", [])
         self.decide(people, doc, "recommend")  # recommended to a council session
+        self.first_session(people, doc)  # → the council recommends it → awaiting the director
 
         doc = self.new_document(
             people, "teacher2", "7-класс үчүн алгебра сабагынын планы", DocumentType.LESSON_PLAN

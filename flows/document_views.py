@@ -188,10 +188,12 @@ def _chair_tools(request: HttpRequest, document: Document):
     council = council_for(school=document.school, academic_year=document.academic_year)
     if council is None or council.chair_id != request.user.pk:
         return None
+    current = document.rounds.order_by("-number").first()
+    busy = current.reviews.values("expert_id") if current else []
     return {
         "candidates": list(
-            council_members(school=document.school, academic_year=document.academic_year).exclude(
-                pk=document.author_id
-            )
+            council_members(school=document.school, academic_year=document.academic_year)
+            .exclude(pk=document.author_id)
+            .exclude(pk__in=busy)
         )
     }

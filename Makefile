@@ -46,7 +46,7 @@ format: install-dev
 messages: install
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ky -l ru --no-obsolete -i ".venv/*" -i "locale_viewflow/*"
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -d djangojs -l ky -l ru --no-obsolete -i ".venv/*" -i "staticfiles/*"
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l ky -l ru
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l ky -l ru -i ".venv" -i "staticfiles"
 
 check-deploy: install
 	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \

@@ -110,7 +110,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "document": document,
         "versions": selectors.document_versions(document),
         "rounds": selectors.document_reviews_by_round(document),
-        "events": selectors.document_events(document),
+        "events": selectors.document_timeline(document),
         "process": process,
         "chart": process_chart_svg(process) if process else "",
         "my_task": open_task_for(request.user, document.pk),
@@ -129,6 +129,8 @@ def _open_review(request: HttpRequest, pk: int, review_pk: int):
         pk=review_pk,
         round__document=document,
     )
+    if _chair_tools(request, document) is None:
+        raise PermissionDenied
     return document, review
 
 

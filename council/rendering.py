@@ -162,7 +162,7 @@ def render_protocol_pdf(data: ProtocolData) -> bytes:
     lang = base_language(data.language)
     words = _words(lang)
     title = words["title"].format(number=data.number)
-    with translation.override(data.language):
+    with translation.override(base_language(data.language)):
         pdf = DocumentPDF(
             title=f"{title} {words['subtitle']}".strip(),
             language=data.language,
@@ -433,7 +433,7 @@ def render_protocol_docx(data: ProtocolData) -> bytes:
 
 def render_annual_report_pdf(data: AnnualReportData) -> bytes:
     lang = base_language(data.language)
-    with translation.override(data.language):
+    with translation.override(base_language(data.language)):
         title = gettext(
             "Report on the work of the scientific-methodical council in the %(year)s academic year"
         ) % {"year": data.academic_year}

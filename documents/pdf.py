@@ -481,7 +481,7 @@ def approved_block(
 
 def render_approval_sheet(data: ApprovalSheetData) -> bytes:
     lang = base_language(data.language)
-    with translation.override(data.language):
+    with translation.override(base_language(data.language)):
         pdf = DocumentPDF(
             title=f"{gettext('Approval sheet')}: {data.document_title}",
             language=data.language,

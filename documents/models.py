@@ -129,6 +129,16 @@ class Document(models.Model):
             models.Index(fields=["author", "-updated_at"], name="doc_author_updated"),
             # School list filtered by stage: WHERE school_id = … AND stage = … ORDER BY updated_at
             models.Index(fields=["school", "stage", "-updated_at"], name="doc_school_stage"),
+            # Dashboard figures and every status list filtered by year (reports/):
+            # WHERE school_id = … AND academic_year_id = … [ORDER BY updated_at DESC]
+            models.Index(fields=["school", "academic_year", "-updated_at"], name="doc_school_year"),
+            # Lists filtered by type: WHERE school_id = … AND doc_type = … ORDER BY updated_at
+            models.Index(fields=["school", "doc_type", "-updated_at"], name="doc_school_type"),
+            # Lists filtered by methodical association: WHERE methodical_association_id = …
+            # ORDER BY updated_at DESC
+            models.Index(
+                fields=["methodical_association", "-updated_at"], name="doc_association_updated"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -371,6 +381,16 @@ class DocumentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_kind_display()}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the reader's language: codes are stored, not words, for the kinds
+        whose note is a fixed choice."""
+        if self.kind == EventKind.REVIEWED and self.note in Opinion.values:
+            return str(Opinion(self.note).label)
+        if self.kind == EventKind.APPROVED and self.note:
+            return _("Registry number %(number)s") % {"number": self.note}
+        return self.note
 
     def save(self, *args, **kwargs) -> None:
         # The audit trail is append-only (ENGINEERING.md, security rules).

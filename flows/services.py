@@ -185,7 +185,7 @@ def review_complete(
         kind=EventKind.REVIEWED,
         version_number=review.round.version.number,
         round_number=review.round.number,
-        note=review.get_opinion_display(),
+        note=review.opinion,  # a code: shown in each reader's language
     )
     activation.execute()
     # Under the flow lock, so exactly one of two simultaneous last reviews sees zero.
@@ -348,8 +348,7 @@ def pedagogical_record(
             actor=actor,
             kind=EventKind.PEDAGOGICAL_CONSIDERED,
             version_number=document.version_count,
-            note=_("Protocol №%(number)s of %(date)s")
-            % {"number": document.pedagogical_protocol_number, "date": f"{considered_on:%d.%m.%Y}"},
+            note=f"№{document.pedagogical_protocol_number}, {considered_on:%d.%m.%Y}",
         )
         process.pedagogical_outcome = "considered"
     else:
@@ -405,7 +404,7 @@ def document_approve(*, activation: Any, actor: User, approve: bool, reason: str
             actor=actor,
             kind=EventKind.APPROVED,
             version_number=document.version_count,
-            note=_("Registry number %(number)s") % {"number": document.registry_number},
+            note=document.registry_number,  # shown with its label in the reader's language
         )
         process.director_outcome = "approved"
         from .tasks import approval_sheet_enqueue

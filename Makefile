@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ check-deploy: install
 	DJANGO_ALLOWED_HOSTS=council.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
 	EMAIL_HOST=smtp.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/council \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Dashboard and lists at district scale, in a separate PostgreSQL database (see bench/run.py;
+# BENCH_ARGS="--schools 10" for a quicker run). Writes bench/results/<timestamp>.json.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache

@@ -183,6 +183,15 @@ class User(AbstractUser):
         blank=True,
         related_name="teachers",
     )
+    # A district administrator (no school) sees the dashboards of this district's schools.
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="administrators",
+    )
 
     objects = UserManager()
 

@@ -18,11 +18,14 @@ class Role(models.TextChoices):
     SECRETARY = "secretary", _("Secretary of the council")
     DIRECTOR = "director", _("Director")
     SCHOOL_ADMIN = "school_admin", _("School administrator")
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
 
 
 # "app_label.codename" per role. Custom permissions are declared on the models' Meta.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TEACHER: ["documents.add_document"],
+    # The status dashboard (reports/): the chair, the director and the administrators.
+    Role.DISTRICT_ADMIN: ["reports.view_district"],
     Role.COUNCIL_MEMBER: [
         "documents.add_document",
         "flows.review_expertiseprocess",
@@ -32,9 +35,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "documents.view_school_documents",
         "flows.chair_expertiseprocess",
         "flows.review_expertiseprocess",
+        "reports.view_dashboard",
     ],
     Role.SECRETARY: ["documents.add_document", "documents.view_school_documents"],
-    Role.DIRECTOR: ["documents.view_school_documents", "flows.approve_expertiseprocess"],
+    Role.DIRECTOR: [
+        "documents.view_school_documents",
+        "flows.approve_expertiseprocess",
+        "reports.view_dashboard",
+    ],
     Role.SCHOOL_ADMIN: [
         "documents.view_school_documents",
         "accounts.view_user",
@@ -55,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "council.change_councilmember",
         "council.delete_councilmember",
         "documents.view_document",
+        "reports.view_dashboard",
     ],
 }
 

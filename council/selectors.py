@@ -135,18 +135,14 @@ class QuarterFact:
         return self.is_past and self.held == 0
 
 
-def compliance(council: Council, today: datetime.date | None = None) -> dict:
-    """5.1, 5.3, 5.4: a session every quarter, a confirmed protocol for each, the secretary
-    elected and the work plan approved at the first session."""
-    from .models import AgendaItem, Session
-
-    today = today or datetime.date.today()
-    all_sessions = list(
-        Session.objects.filter(council=council).select_related("protocol").order_by("date")
-    )
+def quarter_facts(
+    *, academic_year: AcademicYear, sessions: list, today: datetime.date
+) -> list[QuarterFact]:
+    """5.1 per quarter, from a council's sessions (with their protocols) already fetched:
+    the district comparison fetches every school's sessions in one query."""
     quarters = []
-    for number, (start, end) in enumerate(council.academic_year.quarter_bounds(), 1):
-        in_quarter = [s for s in all_sessions if s.quarter == number]
+    for number, (start, end) in enumerate(academic_year.quarter_bounds(), 1):
+        in_quarter = [s for s in sessions if s.quarter == number]
         quarters.append(
             QuarterFact(
                 number=number,
@@ -157,6 +153,21 @@ def compliance(council: Council, today: datetime.date | None = None) -> dict:
                 is_past=end < today,
             )
         )
+    return quarters
+
+
+def compliance(council: Council, today: datetime.date | None = None) -> dict:
+    """5.1, 5.3, 5.4: a session every quarter, a confirmed protocol for each, the secretary
+    elected and the work plan approved at the first session."""
+    from .models import AgendaItem, Session
+
+    today = today or datetime.date.today()
+    all_sessions = list(
+        Session.objects.filter(council=council).select_related("protocol").order_by("date")
+    )
+    quarters = quarter_facts(
+        academic_year=council.academic_year, sessions=all_sessions, today=today
+    )
     unconfirmed = [s for s in all_sessions if s.date < today and not s.protocol.is_confirmed]
     first = next((s for s in all_sessions if s.is_first), None)
     plan_approved = bool(

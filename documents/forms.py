@@ -62,13 +62,3 @@ class DocumentForm(forms.ModelForm):
             "upload": data.get("upload") or None,
             "upload_info": self.upload_info,
         }
-
-
-class StageFilterForm(forms.Form):
-    stage = forms.ChoiceField(label=_("Stage"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .models import Stage
-
-        super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [("", _("All stages")), *Stage.choices]

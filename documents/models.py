@@ -382,6 +382,15 @@ class DocumentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.actor} {self.get_kind_display()}"
 
+    def save(self, *args, **kwargs) -> None:
+        # The audit trail is append-only (ENGINEERING.md, security rules).
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise ValueError("Timeline events are append-only.")
+
     @property
     def display_note(self) -> str:
         """The note in the reader's language: codes are stored, not words, for the kinds
@@ -391,12 +400,3 @@ class DocumentEvent(models.Model):
         if self.kind == EventKind.APPROVED and self.note:
             return _("Registry number %(number)s") % {"number": self.note}
         return self.note
-
-    def save(self, *args, **kwargs) -> None:
-        # The audit trail is append-only (ENGINEERING.md, security rules).
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("Timeline events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[override]
-        raise ValueError("Timeline events are append-only.")

@@ -36,15 +36,6 @@ def my_documents(user: User) -> QuerySet[Document]:
     )
 
 
-def school_documents(user: User, *, stage: str = "") -> QuerySet[Document]:
-    qs = documents_visible_to(user).select_related(
-        "author", "academic_year", "methodical_association"
-    )
-    if stage:
-        qs = qs.filter(stage=stage)
-    return qs.order_by("-updated_at", "-pk")
-
-
 def document_reviews_by_round(
     document: Document, *, exclude_open: bool = False
 ) -> list[ExpertiseRound]:
@@ -74,3 +65,14 @@ def document_versions(document: Document) -> list[DocumentVersion]:
 
 def document_events(document: Document) -> QuerySet:
     return document.events.select_related("actor").order_by("created_at", "pk")
+
+
+def document_timeline(document: Document) -> list:
+    """The events, each with `previous_at`: how long the step took is the time since the
+    event before it (the timeline shows it)."""
+    events = list(document_events(document))
+    previous = None
+    for event in events:
+        event.previous_at = previous
+        previous = event.created_at
+    return events

@@ -45,6 +45,14 @@ def _attach_file(document: Document, upload: UploadedFile, info: UploadInfo) -> 
         transaction.on_commit(delete_if_unreferenced)
 
 
+def search_text_enqueue(document: Document) -> None:
+    """Search reads the title, description and file text (reports.tasks): rebuilt in
+    Celery after commit, since reading a file never belongs in the request."""
+    from project.celery import enqueue_on_commit
+
+    enqueue_on_commit("reports.tasks.document_text_build", document.pk)
+
+
 def event_record(
     *,
     document: Document,
@@ -93,6 +101,7 @@ def document_create(
         _attach_file(document, upload, upload_info)
     document.save()
     event_record(document=document, actor=author, kind=EventKind.CREATED)
+    search_text_enqueue(document)
     return document
 
 
@@ -124,6 +133,7 @@ def document_update(
     if upload is not None and upload_info is not None:
         _attach_file(document, upload, upload_info)
     document.save()
+    search_text_enqueue(document)
     return document
 
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from . import selectors
-from .forms import StageFilterForm
 from .models import Document
 
 PAGE_SIZE = 25
@@ -18,17 +17,6 @@ def my_documents(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "documents/my_documents.html", {"page": page})
-
-
-@login_required
-@permission_required("documents.view_school_documents", raise_exception=True)
-def school_documents(request: HttpRequest) -> HttpResponse:
-    form = StageFilterForm(request.GET or None)
-    stage = form.cleaned_data["stage"] if form.is_valid() else ""
-    page = Paginator(selectors.school_documents(request.user, stage=stage), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "documents/school_documents.html", {"page": page, "form": form})
 
 
 def own_document(request: HttpRequest, pk: int) -> Document:

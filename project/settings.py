@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "council",
     "notifications",
     "flows",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,9 @@ OFFICIAL_DOCUMENT_LANGUAGE = env_str("OFFICIAL_DOCUMENT_LANGUAGE", "ky")
 COUNCIL_QUORUM_SHARE = env_float("COUNCIL_QUORUM_SHARE", 0.5)
 # Default days an expert gets for a review, offered on the chair's form.
 EXPERTISE_DEFAULT_DAYS = env_int("EXPERTISE_DEFAULT_DAYS", 10)
+# The dashboard counts a step other than a review (which has its due date) as overdue when
+# it has been open longer than this many days.
+REPORTS_TASK_OVERDUE_DAYS = env_int("REPORTS_TASK_OVERDUE_DAYS", 7)
 
 # E-mail: the console in development, SMTP from the environment in production.
 EMAIL_BACKEND = env_str(
@@ -319,6 +323,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "render-missing-files": {
         "task": "flows.tasks.render_missing_files",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Search text of documents whose build was lost (broker down at commit time).
+    "document-text-sweep": {
+        "task": "reports.tasks.document_text_sweep",
         "schedule": 300.0,
         "options": {"expires": 290},
     },

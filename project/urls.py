@@ -11,11 +11,13 @@ from flows import council_views as flow_council_views
 from flows import document_views
 from flows import views as flows_views
 from notifications import views as notifications_views
+from reports import views as reports_views
 
 documents_patterns = (
     [
         path("", documents_views.my_documents, name="mine"),
-        path("school/", documents_views.school_documents, name="school"),
+        # The list with the status-tracking filters and exports lives in reports/.
+        path("school/", reports_views.school_documents, name="school"),
         path("new/", document_views.document_create, name="create"),
         path("<int:pk>/", document_views.document_detail, name="detail"),
         path("<int:pk>/edit/", document_views.document_edit, name="edit"),
@@ -97,5 +99,6 @@ urlpatterns = [
     path("", include(flows_patterns)),
     path("council/", include(council_patterns)),
     path("notifications/", include(notifications_patterns)),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

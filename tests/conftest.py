@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AcademicYear, MethodicalAssociation, School, User
+from accounts.models import AcademicYear, District, MethodicalAssociation, School, User
 from accounts.roles import Role
 from council.models import Council, CouncilMember, MemberCategory
 from documents.samples import sample_docx, sample_pdf
@@ -41,6 +41,9 @@ class World:
     director: User
     admin: User
     outsider: User
+    # School №94's district (the other school is outside it) and its administrator.
+    district: District
+    district_admin: User
 
     def client(self, user: User) -> Client:
         client = Client()
@@ -140,6 +143,17 @@ def build_world() -> World:
         last_name="Бөкөнбаева",
         first_name="Чолпон",
     )
+    district = District.objects.create(name="Свердлов району")
+    school.district = district
+    school.save(update_fields=["district"])
+    district_admin = make_user(
+        "district_admin",
+        None,
+        [Role.DISTRICT_ADMIN],
+        last_name="Үсөнова",
+        first_name="Нурсулуу",
+        district=district,
+    )
     council = Council.objects.create(
         school=school, academic_year=year, chair=chair, secretary=secretary
     )
@@ -172,6 +186,8 @@ def build_world() -> World:
         director=director,
         admin=admin,
         outsider=outsider,
+        district=district,
+        district_admin=district_admin,
     )
 
 

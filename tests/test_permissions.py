@@ -14,7 +14,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from council.models import Session
-from documents.models import Document
+from documents.models import Document, Review
 from notifications.models import Notification
 from tests.conftest import pdf_upload
 from tests.flows.test_expertise_story import create_and_submit, document_fields, the_task
@@ -32,6 +32,7 @@ PERSONAS = [
     "director",
     "admin",
     "outsider",
+    "district_admin",  # no school; school №94's district
 ]
 LOGIN = "login"  # a redirect to the login page
 
@@ -50,6 +51,7 @@ class Scene:
             {"action": "accept", "experts": [world.expert1.pk, world.expert2.pk], "due_date": due},
         )
         self.review_task = Task.objects.get(owner=world.expert1, status=STATUS.ASSIGNED)
+        self.open_review = Review.objects.get(expert=world.expert2)
         world.client(world.author).post(
             reverse("documents:create"),
             {
@@ -89,19 +91,21 @@ def only(persona_status: dict[str, int], otherwise: int = 404) -> dict[str, int 
 
 SCHOOL_STAFF = {"chair": 200, "secretary": 200, "director": 200, "admin": 200}
 NOT_ON_COUNCIL = {"author": 403, "teacher2": 403}
+# A person of no school (the district administrator) finds no council: 404.
+NO_SCHOOL = {"district_admin": 404}
 COUNCIL_VIEWERS = {"expert1": 200, "expert3": 200, **SCHOOL_STAFF}
 
 
 def council_page(code_for_viewers: int = 200, outsider: int = 200) -> dict[str, int | str]:
     """Council pages: its members and the school's staff; the outsider sees their own
     school's council (they chair it)."""
-    cells = everyone(code_for_viewers, outsider=outsider, **NOT_ON_COUNCIL)
+    cells = everyone(code_for_viewers, outsider=outsider, **NOT_ON_COUNCIL, **NO_SCHOOL)
     return cells
 
 
 def this_session(allowed: dict[str, int], viewers: int = 403) -> dict[str, int | str]:
     """A page of our session: 404 for the other school, 403 for those who may not."""
-    return everyone(viewers, outsider=404, **NOT_ON_COUNCIL, **allowed)
+    return everyone(viewers, outsider=404, **NOT_ON_COUNCIL, **NO_SCHOOL, **allowed)
 
 
 SUBMITTED_READERS = {"author": 200, "expert1": 200, **SCHOOL_STAFF}
@@ -128,7 +132,7 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     "documents:create": (
         lambda s: reverse("documents:create"),
         "get",
-        everyone(200, director=403, admin=403),
+        everyone(200, director=403, admin=403, district_admin=403),
     ),
     "documents:detail": (
         lambda s: reverse("documents:detail", args=[s.submitted.pk]),
@@ -172,7 +176,8 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     "council:session_new": (
         lambda s: reverse("council:session_new"),
         "get",
-        everyone(403, chair=200, outsider=200),  # each chairs their own school's council
+        # each chairs their own school's council
+        everyone(403, chair=200, outsider=200, **NO_SCHOOL),
     ),
     "council:session": (
         lambda s: reverse("council:session", args=[s.session.pk]),
@@ -200,6 +205,19 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         "get",
         this_session({}, viewers=404),
     ),
+    # A district administrator belongs to no school: nothing to substitute, back home.
+    "absence": (lambda s: reverse("absence"), "get", everyone(200, district_admin=302)),
+    "documents:review_extend": (
+        lambda s: reverse("documents:review_extend", args=[s.submitted.pk, s.open_review.pk]),
+        "post",
+        # The chair of an open expertise only; readers of the document 403, others 404.
+        only({**dict.fromkeys(SUBMITTED_READERS, 403), "chair": 302}),
+    ),
+    "documents:review_replace": (
+        lambda s: reverse("documents:review_replace", args=[s.submitted.pk, s.open_review.pk]),
+        "post",
+        only({**dict.fromkeys(SUBMITTED_READERS, 403), "chair": 302}),
+    ),
     "notifications:list": (lambda s: reverse("notifications:list"), "get", everyone(200)),
     "notifications:preferences": (
         lambda s: reverse("notifications:preferences"),
@@ -207,6 +225,32 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         everyone(200),
     ),
     "notifications:read_all": (lambda s: reverse("notifications:read_all"), "post", everyone(302)),
+    # Status tracking (reports/): the school's chair, director and administrator; the
+    # district's administrator for every school of the district.
+    "reports:dashboard": (
+        lambda s: reverse("reports:dashboard"),
+        "get",
+        # The outsider chairs their own school: its dashboard. The district administrator
+        # is sent on to the district comparison.
+        everyone(403, chair=200, director=200, admin=200, outsider=200, district_admin=302),
+    ),
+    "reports:school": (
+        lambda s: reverse("reports:school", args=[s.world.school.pk]),
+        "get",
+        only({"chair": 200, "director": 200, "admin": 200, "district_admin": 200}),
+    ),
+    "reports:overdue": (
+        lambda s: reverse("reports:overdue", args=[s.world.school.pk]),
+        "get",
+        only({"chair": 200, "director": 200, "admin": 200, "district_admin": 200}),
+    ),
+    "reports:district": (
+        lambda s: reverse("reports:district"),
+        "get",
+        everyone(403, district_admin=200),
+    ),
+    # Everyone may search; what they find is what they may see (test_search_*).
+    "reports:search": (lambda s: reverse("reports:search") + "?q=план", "get", everyone(200)),
     # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "notifications:read": (
         lambda s: reverse("notifications:read", args=[s.chair_notice.pk]),
@@ -221,6 +265,16 @@ EXTRA = {
         lambda s: reverse("documents:detail", args=[s.draft.pk]),
         "get",
         only({"author": 200}),
+    ),
+    "another district's school dashboard": (
+        lambda s: reverse("reports:school", args=[s.world.other_school.pk]),
+        "get",
+        only({"outsider": 200}),
+    ),
+    "school documents exported": (
+        lambda s: reverse("documents:school") + "?export=xlsx",
+        "get",
+        everyone(403, outsider=200, **SCHOOL_STAFF),
     ),
     "post on someone else's task": (
         lambda s: reverse("flows:task", args=[s.review_task.pk]),

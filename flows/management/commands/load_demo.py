@@ -289,24 +289,33 @@ class Command(BaseCommand):
         year = council.academic_year
         day = min(year.starts_on + datetime.timedelta(days=19), timezone.localdate())
         session = council_services.session_schedule(
-            council=council, actor=people["chair"], date=day, time=datetime.time(14, 0),
-            place="Мугалимдер бөлмөсү", is_year_end=False, documents=[plan],
+            council=council,
+            actor=people["chair"],
+            date=day,
+            time=datetime.time(14, 0),
+            place="Мугалимдер бөлмөсү",
+            is_year_end=False,
+            documents=[plan],
             free_items=["Илимий-методикалык кеңештин катчысын шайлоо"],
         )
         secretary = people["secretary"]
         council_services.attendance_record(
-            session=session, actor=secretary,
+            session=session,
+            actor=secretary,
             present_user_ids=[m.user_id for m in council.members.all()][:5],
         )
         for item in session.items.all():
             council_services.item_record(
-                item=item, actor=secretary,
+                item=item,
+                actor=secretary,
                 record=council_services.ItemRecord(
                     heard=f"{people['chair'].get_short_name()} — {item.title}",
                     speakers="Мамытов Ү.Ж., Осмонова А.Т.",
                     resolution="Бир добуштан кабыл алынсын.",
                     decision="recommend_approval" if item.document_id else "other",
-                    votes_for=5, votes_against=0, votes_abstained=0,
+                    votes_for=5,
+                    votes_against=0,
+                    votes_abstained=0,
                 ),
             )
         council_services.secretary_elect(session=session, actor=secretary, secretary=secretary)
@@ -314,10 +323,15 @@ class Command(BaseCommand):
         services.session_protocol_confirm(session=session, actor=secretary)
         council_services.session_close(session=session, actor=people["chair"])
         services.task_perform(
-            task=self.task(plan, "pedagogical"), actor=people["chair"],
+            task=self.task(plan, "pedagogical"),
+            actor=people["chair"],
             step=lambda act: services.pedagogical_record(
-                activation=act, actor=people["chair"], considered=True, protocol_number="2",
-                considered_on=day, reason="",
+                activation=act,
+                actor=people["chair"],
+                considered=True,
+                protocol_number="2",
+                considered_on=day,
+                reason="",
             ),
         )  # now in the director's inbox
 

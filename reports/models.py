@@ -1,0 +1,55 @@
+"""Status tracking: the permissions of the dashboards, and the search text of documents.
+
+The figures themselves have no tables: they are read from the rows the flow writes
+(documents, reviews, viewflow tasks), so they can never disagree with the process."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from documents.models import Document
+
+
+class Reports(models.Model):
+    """Holds the permissions of the reports; no table (managed = False)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_dashboard", _("Can see the status dashboard of the school")),
+            ("view_district", _("Can see the dashboards of the district's schools")),
+        ]
+
+    def __str__(self) -> str:
+        return "reports"
+
+
+class DocumentText(models.Model):
+    """What search looks in: the title, description and the text of the document's file,
+    case-folded. Derived data, rebuilt by a Celery task after every save of the document
+    (and by a sweep for any it missed); the file is read only when it changed."""
+
+    document = models.OneToOneField(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="search",
+        primary_key=True,
+    )
+    # The stored file name the text was extracted from; a new upload changes the name.
+    file_name = models.CharField(max_length=200, blank=True)
+    file_text = models.TextField(blank=True)
+    # casefold(title + description + file_text): matched with LIKE, so the match does not
+    # depend on the database's locale (SQLite's LIKE folds ASCII only). On PostgreSQL a
+    # pg_trgm GIN index serves it (migration 0002).
+    search_text = models.TextField(blank=True)
+    indexed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("search text")
+        verbose_name_plural = _("search texts")
+
+    def __str__(self) -> str:
+        return str(self.document_id)

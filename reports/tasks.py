@@ -1,0 +1,78 @@
+"""Celery tasks of search: build a document's search text after it is saved, and a sweep
+for documents whose text was never built or is older than the document.
+
+Idempotent: building twice gives the same row; the file is re-read only when the stored
+file changed (a new upload has a new random name)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db.models import F, Q
+from django.utils import timezone
+
+from project.celery import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "reports.tasks.document_text_build"
+# One sweep re-enqueues at most this many; the next sweep takes the rest.
+SWEEP_BATCH = 200
+
+
+def document_text_enqueue(document_id: int) -> None:
+    enqueue_on_commit(TASK_NAME, document_id)
+
+
+@shared_task(name=TASK_NAME, ignore_result=True)
+def document_text_build(document_id: int) -> bool:
+    from documents.models import Document
+
+    from .extraction import extract_text, fold
+    from .models import DocumentText
+
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None:
+        return False
+    current = DocumentText.objects.filter(document=document).first()
+    file_name = document.file.name if document.file else ""
+    if current is not None and current.file_name == file_name:
+        file_text = current.file_text
+    elif file_name:
+        try:
+            with document.file.open("rb") as handle:
+                file_text = extract_text(handle, document.file_kind)
+        except FileNotFoundError:
+            logger.warning("document %s: file %s is missing", document.pk, file_name)
+            file_text = ""
+    else:
+        file_text = ""
+    DocumentText.objects.update_or_create(
+        document=document,
+        defaults={
+            "file_name": file_name,
+            "file_text": file_text,
+            "search_text": fold(f"{document.title}\n{document.description}\n{file_text}"),
+            "indexed_at": timezone.now(),
+        },
+    )
+    return True
+
+
+def documents_to_index():
+    """Documents without a search text, or saved since theirs was built."""
+    from documents.models import Document
+
+    return Document.objects.filter(
+        Q(search__isnull=True) | Q(search__indexed_at__lt=F("updated_at"))
+    ).order_by("pk")
+
+
+@shared_task(name="reports.tasks.document_text_sweep", ignore_result=True)
+def document_text_sweep() -> int:
+    """Catch up on builds lost to a broker outage (enqueue_on_commit only logs those)."""
+    ids = list(documents_to_index().values_list("pk", flat=True)[:SWEEP_BATCH])
+    for pk in ids:
+        enqueue_on_commit(TASK_NAME, pk)
+    return len(ids)

@@ -1,0 +1,153 @@
+"""Search over titles, descriptions and file text, in Kyrgyz and Russian, case-folded,
+within what the user may see; the text is extracted after commit by a Celery task."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from documents.samples import sample_docx, sample_odt
+from documents.services import document_create
+from documents.uploads import validate_document_upload
+from reports.extraction import extract_text, fold
+from reports.models import DocumentText
+from reports.tasks import document_text_build, document_text_sweep, documents_to_index
+
+pytestmark = pytest.mark.django_db
+
+
+def cyrillic_pdf(text: str) -> bytes:
+    from fpdf import FPDF
+
+    from documents.pdf import FONT_DIR
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", "", FONT_DIR / "DejaVuSans.ttf")
+    pdf.set_font("DejaVu", size=12)
+    pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def test_text_is_extracted_from_docx_odt_and_pdf():
+    assert "Өнүгүү программасы" in extract_text(
+        io.BytesIO(sample_docx("Өнүгүү программасы")), "docx"
+    )
+    assert "Сабактын планы" in extract_text(io.BytesIO(sample_odt("Сабактын планы ң ө ү")), "odt")
+    pdf = extract_text(io.BytesIO(cyrillic_pdf("Программа развития школы")), "pdf")
+    assert "Программа развития" in pdf
+    # A damaged file gives no text, never an error.
+    assert extract_text(io.BytesIO(b"PK\x03\x04 broken"), "docx") == ""
+
+
+def test_fold_handles_kyrgyz_letters():
+    assert fold("  ӨНҮГҮҮ   Программасы ҢӨҮ ") == "өнүгүү программасы ңөү"
+
+
+def create(world, title: str, data: bytes, name: str, author=None, description: str = ""):
+    upload = SimpleUploadedFile(name, data)
+    document = document_create(
+        author=author or world.author,
+        doc_type="development_program",
+        title=title,
+        academic_year=world.year,
+        methodical_association=None,
+        description=description,
+        upload=upload,
+        upload_info=validate_document_upload(upload),
+    )
+    return document
+
+
+def test_saving_a_document_enqueues_its_text_after_commit(
+    world, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    with (
+        mock.patch("project.celery.app.send_task") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        document = create(world, "План", sample_docx("текст"), "plan.docx")
+    send.assert_called_with("reports.tasks.document_text_build", args=[document.pk])
+
+
+def test_the_sweep_finds_documents_never_indexed(world):
+    from unittest import mock
+
+    document = create(world, "План", sample_docx("текст"), "plan.docx")
+    assert list(documents_to_index()) == [document]
+    with mock.patch("reports.tasks.enqueue_on_commit") as enqueue:
+        assert document_text_sweep() == 1
+    enqueue.assert_called_once_with("reports.tasks.document_text_build", document.pk)
+    document_text_build(document.pk)
+    assert list(documents_to_index()) == []
+    # A later save (new title) makes it stale again.
+    document.title = "Жаңы аталыш"
+    document.save()
+    assert list(documents_to_index()) == [document]
+
+
+def search(client, q: str, **params):
+    response = client.get(reverse("reports:search"), {"q": q, **params})
+    assert response.status_code == 200
+    page = response.context["page"]
+    return [d.title for d in page.object_list] if page else []
+
+
+def test_kyrgyz_and_russian_search_finds_title_and_file_text(world):
+    from tests.flows.test_expertise_story import create_and_submit
+
+    plan = create(
+        world,
+        "Өнүгүү программасы",
+        sample_docx("Мектептин стратегиялык максаттары\nИНКЛЮЗИВДҮҮ билим берүү"),
+        "plan.docx",
+    )
+    russian = create(
+        world,
+        "Программа развития",
+        cyrillic_pdf("Повышение качества образования"),
+        "ru.pdf",
+        description="Проект на 2026–2030 годы",
+    )
+    lesson = create(world, "Сабактын планы", sample_odt("Көңүл буруу"), "lesson.odt")
+    for document in (plan, russian, lesson):
+        document_text_build(document.pk)
+    author = world.client(world.author)
+
+    assert search(author, "өнүгүү") == ["Өнүгүү программасы"]
+    assert search(author, "ӨНҮГҮҮ ПРОГРАММАСЫ") == ["Өнүгүү программасы"]
+    assert search(author, "инклюзивдүү") == ["Өнүгүү программасы"]  # in the file only
+    assert search(author, "көңүл") == ["Сабактын планы"]  # ң ө ү in an .odt
+    assert search(author, "КАЧЕСТВА") == ["Программа развития"]  # in the PDF
+    assert search(author, "2026–2030") == ["Программа развития"]  # in the description
+    assert search(author, "программа") == ["Программа развития", "Өнүгүү программасы"]
+    assert search(author, "жок сөз") == []
+
+    # Results respect what the user may see: drafts are their author's alone; after
+    # submission the school's staff see it, the other school never.
+    chair = world.client(world.chair)
+    assert search(chair, "өнүгүү") == []
+    submitted = create_and_submit(world, title="Өнүгүү программасы 2")
+    document_text_build(submitted.pk)
+    assert search(chair, "өнүгүү") == ["Өнүгүү программасы 2"]
+    assert search(world.client(world.teacher2), "өнүгүү") == []
+    assert search(world.client(world.outsider), "өнүгүү") == []
+    assert search(world.client(world.district_admin), "өнүгүү") == []
+    # Filters apply to results too.
+    assert search(author, "программа", doc_type="lesson_plan") == []
+    assert DocumentText.objects.count() == 4
+
+
+def test_search_results_export(world):
+    document = create(world, "Өнүгүү программасы", sample_docx("текст"), "plan.docx")
+    document_text_build(document.pk)
+    response = world.client(world.author).get(
+        reverse("reports:search"), {"q": "өнүгүү", "export": "csv"}
+    )
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and "Өнүгүү программасы" in lines[1]

@@ -277,6 +277,9 @@ PROTOCOL_REMINDER_DAYS = env_int("PROTOCOL_REMINDER_DAYS", 7)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = RUN_DIR / "celery"
+    # The transport does not create its folders; without them every publish fails.
+    for _sub in ("queue", "processed", "control"):
+        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),

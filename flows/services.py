@@ -311,9 +311,7 @@ def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], a
         )
         flow.council_session.run(task, decision=route)
         if route == "return":
-            notices.document_outcome(
-                document, Kind.DOCUMENT_RETURNED, wording, task=notices.author_task(document)
-            )
+            _tell_author_returned(document, wording)
 
 
 def pedagogical_record(
@@ -352,23 +350,12 @@ def pedagogical_record(
         )
         process.pedagogical_outcome = "considered"
     else:
-        if not reason.strip():
-            raise ValidationError(_("Say why the document goes back to its author."))
-        document_set_stage(document=document, stage=Stage.REVISION)
-        event_record(
-            document=document,
-            actor=actor,
-            kind=EventKind.RETURNED_TO_AUTHOR,
-            version_number=document.version_count,
-            note=reason.strip(),
-        )
+        _return_to_author(document=document, actor=actor, reason=reason)
         process.pedagogical_outcome = "returned"
     process.save()
     activation.execute()
     if not considered:
-        notices.document_outcome(
-            document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
-        )
+        _tell_author_returned(document, reason)
 
 
 def document_approve(*, activation: Any, actor: User, approve: bool, reason: str) -> None:
@@ -411,25 +398,36 @@ def document_approve(*, activation: Any, actor: User, approve: bool, reason: str
 
         approval_sheet_enqueue(document.pk)
     else:
-        if not reason.strip():
-            raise ValidationError(_("Say why the document goes back to its author."))
-        document_set_stage(document=document, stage=Stage.REVISION)
-        event_record(
-            document=document,
-            actor=actor,
-            kind=EventKind.RETURNED_TO_AUTHOR,
-            version_number=document.version_count,
-            note=reason.strip(),
-        )
+        _return_to_author(document=document, actor=actor, reason=reason)
         process.director_outcome = "returned"
     process.save()
     activation.execute()
     if approve:
         notices.document_outcome(document, Kind.DOCUMENT_APPROVED)
     else:
-        notices.document_outcome(
-            document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
-        )
+        _tell_author_returned(document, reason)
+
+
+def _return_to_author(*, document: Document, actor: User, reason: str) -> None:
+    """A return after the expertise (pedagogical council, director): a reason is required,
+    the author revises, the timeline says who and why."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the document goes back to its author."))
+    document_set_stage(document=document, stage=Stage.REVISION)
+    event_record(
+        document=document,
+        actor=actor,
+        kind=EventKind.RETURNED_TO_AUTHOR,
+        version_number=document.version_count,
+        note=reason.strip(),
+    )
+
+
+def _tell_author_returned(document: Document, reason: str) -> None:
+    # After the flow moved on: the author's revision task exists now and is the link.
+    notices.document_outcome(
+        document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
+    )
 
 
 def session_protocol_confirm(*, session: Any, actor: User) -> Any:

@@ -18,29 +18,18 @@ translation (differs from the English msgid), so it fails while `locale/ky` lack
 from __future__ import annotations
 
 import datetime
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from council.models import AgendaItem, Protocol, Session
 from documents.models import Document, DocumentType, Stage
 from flows.forms import ApproveForm, PedagogicalForm
 from tests.conftest import PASSWORD, build_world
 from tests.council.test_council_year import through_expertise
-
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.e2e.support import CHROMIUM, LAUNCH_ARGS, Kyrgyz
 
 PLAN_TITLE = "ИМКнын 2026–2027 окуу жылына иш планы"
 PLACE = "Мугалимдер бөлмөсү"
@@ -49,43 +38,6 @@ ACTING_DIRECTOR = "Мектептин директорунун милдетин 
 PED_PROTOCOL = "3"
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _allow_db_access_next_to_playwrights_event_loop():
-    """Playwright's sync API runs an asyncio loop in this thread; Django would then refuse
-    ORM calls from the test body (SynchronousOnlyOperation). Allowed for this module only."""
-    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if old is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
-
-
-class Kyrgyz:
-    """The Kyrgyz text of msgids (or lazy labels), remembering each one it was asked for so
-    the test can demand at the end that every one of them is actually translated."""
-
-    def __init__(self) -> None:
-        self.asked: dict[str, str] = {}
-
-    def __call__(self, msgid) -> str:
-        if isinstance(msgid, str):  # a msgid
-            english = msgid
-            with translation.override("ky"):
-                text = gettext(msgid)
-        else:  # a lazy label (choices), e.g. Stage.APPROVED.label
-            with translation.override("en"):
-                english = str(msgid)
-            with translation.override("ky"):
-                text = str(msgid)
-        self.asked[english] = text
-        return text
-
-    def untranslated(self) -> list[str]:
-        return sorted(msgid for msgid, text in self.asked.items() if text == msgid)
 
 
 def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_path):

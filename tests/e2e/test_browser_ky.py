@@ -14,14 +14,11 @@ translation (differs from the English msgid), so it fails while `locale/ky` lack
 from __future__ import annotations
 
 import datetime
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from documents.models import (
     Document,
@@ -35,15 +32,7 @@ from documents.models import (
 from documents.samples import sample_pdf
 from flows.models import ExpertiseProcess
 from tests.conftest import PASSWORD, build_world
-
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.e2e.support import CHROMIUM, LAUNCH_ARGS, Kyrgyz
 
 TITLE = "Өнүгүү программасы: мектептин келечеги"
 DESCRIPTION = "Мектептин 2026–2030-жылдарга өнүгүү программасынын долбоору."
@@ -53,43 +42,6 @@ REC_2 = "Адабияттардын тизмесин жаңылоо."
 COMMENT_3 = "Жакшы иш, түзөтүүсүз колдойм."
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _allow_db_access_next_to_playwrights_event_loop():
-    """Playwright's sync API runs an asyncio loop in this thread; Django would then refuse
-    ORM calls from the test body (SynchronousOnlyOperation). Allowed for this module only."""
-    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if old is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
-
-
-class Kyrgyz:
-    """The Kyrgyz text of msgids (or lazy labels), remembering each one it was asked for so
-    the test can demand at the end that every one of them is actually translated."""
-
-    def __init__(self) -> None:
-        self.asked: dict[str, str] = {}
-
-    def __call__(self, msgid) -> str:
-        if isinstance(msgid, str):  # a msgid
-            english = msgid
-            with translation.override("ky"):
-                text = gettext(msgid)
-        else:  # a lazy label (choices), e.g. Stage.RECOMMENDED.label
-            with translation.override("en"):
-                english = str(msgid)
-            with translation.override("ky"):
-                text = str(msgid)
-        self.asked[english] = text
-        return text
-
-    def untranslated(self) -> list[str]:
-        return sorted(msgid for msgid, text in self.asked.items() if text == msgid)
 
 
 def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -32,5 +32,13 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
     if not settings.DEBUG and "console" in settings.EMAIL_BACKEND:
         problems.append(
             Warning("E-mail goes to the console; set EMAIL_BACKEND/EMAIL_HOST.", id="accounts.W004")
+        )
+    if settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS <= settings.CELERY_TASK_TIME_LIMIT:
+        problems.append(
+            Error(
+                "NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS must be longer than CELERY_TASK_TIME_LIMIT: "
+                "the sweep would free claims of deliveries still being sent, and send them twice.",
+                id="accounts.E001",
+            )
         )
     return problems

@@ -78,7 +78,8 @@ def deliver(delivery_id: int) -> str:
         )
         logger.warning("delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error)
         return "failed" if failed else "retry"
-    Delivery.objects.filter(pk=delivery.pk).update(
+    # Only our own claim is marked sent (a sweep may have freed a claim it took for dead).
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
         status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
     )
     if items:

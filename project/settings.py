@@ -288,8 +288,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Longer than the longest task's hard limit, so a running task is never redelivered.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest task's hard limit, so a running task is never redelivered.
+        "visibility_timeout": 3600,
+        # redis-py waits forever by default, and CELERY_BROKER_CONNECTION_TIMEOUT does not
+        # reach it: a Redis that stops answering without closing the connection (frozen,
+        # failed over, a dropped NAT entry) would hang the request in its on-commit publish.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -298,6 +305,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Celery 6's default, set now: a task cut off by a lost broker connection is redelivered,
+# and every task here is idempotent (claims, conditional updates).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)

@@ -197,6 +197,16 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _broker_breaker_closed():
+    """A broker failure in one test must not make the next skip its publishes."""
+    import project.celery
+
+    project.celery._broker_down_until = 0.0
+    yield
+    project.celery._broker_down_until = 0.0
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests create many users.

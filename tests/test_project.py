@@ -135,3 +135,12 @@ def test_every_string_in_the_code_is_in_the_catalogs(language: str, tmp_path: Pa
     fresh = msgids(copy / "locale" / language / "LC_MESSAGES" / "django.po")
     committed = msgids(ROOT / "locale" / language / "LC_MESSAGES" / "django.po")
     assert fresh - committed == set(), "strings missing from the catalog: run `make messages`"
+
+
+def test_a_claim_timeout_shorter_than_a_task_is_refused(settings):
+    from accounts.checks import check_configuration
+
+    settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = settings.CELERY_TASK_TIME_LIMIT
+    assert "accounts.E001" in [p.id for p in check_configuration()]
+    settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = settings.CELERY_TASK_TIME_LIMIT + 1
+    assert "accounts.E001" not in [p.id for p in check_configuration()]

@@ -42,6 +42,7 @@ cat <<TXT
     secretary   – Токтогулова Нурзат, secretary of the council
     director    – Ажыгулова Кымбат, acting director
     admin       – school administrator (Django admin at /admin/)
+    district    – district administrator (dashboards of the district's schools)
     other_school – a teacher of another school (sees nothing of №94)
 
 TXT

@@ -170,6 +170,15 @@ class Command(BaseCommand):
             position="Мугалим",
         )
         outsider.groups.add(groups[Role.TEACHER])
+        district_admin = User.objects.create_user(
+            username="district",
+            password=DEMO_PASSWORD,
+            last_name="Абдыкеримов",
+            first_name="Талант",
+            district=district,
+            position="Райондук билим берүү бөлүмү",
+        )
+        district_admin.groups.add(groups[Role.DISTRICT_ADMIN])
 
         council = Council.objects.create(
             school=school, academic_year=year, chair=people["chair"], secretary=people["secretary"]

@@ -1,0 +1,28 @@
+"""`make run` loads the demo school through the real services; it must keep working."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from documents.models import Document, Stage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_school_loads_once_with_documents_at_several_stages():
+    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0)  # idempotent
+    stages = set(Document.objects.values_list("stage", flat=True))
+    assert {
+        Stage.DRAFT,
+        Stage.SCREENING,
+        Stage.IN_EXPERTISE,
+        Stage.REVISION,
+        Stage.DECISION,
+        Stage.DIRECTOR,
+    } <= stages
+    assert Document.objects.count() == 6
+    for username in ("teacher", "chair", "expert1", "secretary", "director", "admin", "district"):
+        assert User.objects.get(username=username).check_password("demo-council-94")

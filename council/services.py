@@ -108,6 +108,8 @@ def session_schedule(
     free_items: Sequence[str],
 ) -> Session:
     _require_chair(council, actor)
+    # First the lock: two "Schedule" clicks must not put one document on two agendas.
+    Council.objects.select_for_update().get(pk=council.pk)
     year = council.academic_year
     if not (year.starts_on <= date <= year.ends_on):
         raise ValidationError(_("The date is outside the academic year %(year)s.") % {"year": year})
@@ -119,7 +121,6 @@ def session_schedule(
     titles = [t.strip() for t in free_items if t and t.strip()]
     if not documents and not titles:
         raise ValidationError(_("The agenda is empty: add a document or an item."))
-    Council.objects.select_for_update().get(pk=council.pk)
     session = Session.objects.create(
         council=council,
         date=date,
@@ -169,6 +170,15 @@ def quorum(session: Session) -> tuple[int, int, bool]:
 def attendance_record(*, session: Session, actor: User, present_user_ids: Sequence[int]) -> None:
     protocol = _require_writer(session, actor)
     present = set(present_user_ids)
+    # Members added to the council after the session was scheduled get their row now.
+    listed = set(session.attendance.values_list("user_id", flat=True))
+    Attendance.objects.bulk_create(
+        [
+            Attendance(session=session, user_id=user_id)
+            for user_id in session.council.members.values_list("user_id", flat=True)
+            if user_id not in listed
+        ]
+    )
     for row in session.attendance.all():
         if row.present != (row.user_id in present):
             row.present = row.user_id in present

@@ -227,8 +227,12 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
 def _attachment(field, filename: str, content_type: str) -> FileResponse:
     if not field:
         raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     response = FileResponse(
-        field.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

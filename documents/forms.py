@@ -36,6 +36,8 @@ class DocumentForm(forms.ModelForm):
             school_id=user.school_id
         )
         self.fields["academic_year"].queryset = AcademicYear.objects.all()
+        if self.instance.pk and self.instance.version_count:
+            self.fields["academic_year"].disabled = True  # fixed once submitted
         if not self.instance.pk:
             current = AcademicYear.current()
             if current is not None:

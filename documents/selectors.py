@@ -20,7 +20,9 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     submitted = ~Q(stage=Stage.DRAFT)
     if user.has_perm("documents.view_school_documents"):
         return school_docs.filter(Q(author=user) | submitted)
-    reviewed = Document.objects.filter(rounds__reviews__expert=user).values("pk")
+    reviewed = Document.objects.filter(
+        Q(rounds__reviews__expert=user) | Q(rounds__reviews__acting_expert=user)
+    ).values("pk")
     return school_docs.filter(
         Q(author=user)
         | (submitted & Q(pk__in=reviewed))

@@ -118,6 +118,10 @@ def document_update(
     upload_info: UploadInfo | None = None,
 ) -> Document:
     """Save the author's working copy. Frozen versions are untouched."""
+    # Re-read under a row lock: a submit that committed meanwhile must not be undone by a
+    # save built from the page the author loaded before it.
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    document.stage, document.version_count = locked.stage, locked.version_count
     if document.author_id != actor.pk or document.stage not in AUTHOR_EDITABLE_STAGES:
         raise ValidationError(_("This document cannot be edited now."))
     if (
@@ -125,6 +129,9 @@ def document_update(
         and methodical_association.school_id != document.school_id
     ):
         raise ValidationError(_("The methodical association belongs to another school."))
+    if locked.version_count and academic_year.pk != locked.academic_year_id:
+        # The year decides whose council examines it; a running expertise stays in its year.
+        raise ValidationError(_("The academic year cannot change after the first submission."))
     document.doc_type = doc_type
     document.title = title
     document.academic_year = academic_year
@@ -132,7 +139,20 @@ def document_update(
     document.description = description
     if upload is not None and upload_info is not None:
         _attach_file(document, upload, upload_info)
-    document.save()
+    document.save(
+        update_fields=[
+            "doc_type",
+            "title",
+            "academic_year",
+            "methodical_association",
+            "description",
+            "file",
+            "file_name",
+            "file_size",
+            "file_kind",
+            "updated_at",
+        ]
+    )
     search_text_enqueue(document)
     return document
 

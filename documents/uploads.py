@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -84,9 +85,35 @@ def validate_document_upload(upload: IO[bytes]) -> UploadInfo:
     return UploadInfo(kind=kind, size=size, sha256=digest.hexdigest())
 
 
+def _pdf_object_streams(data: bytes):
+    """The inflated contents of the PDF's object streams (PDF 1.5+ keeps most dictionaries,
+    actions included, compressed inside them, where a byte scan cannot see)."""
+    budget = settings.DOCUMENT_MAX_UNCOMPRESSED_BYTES
+    for match in re.finditer(rb"stream\r?\n", data):
+        header = data[max(0, match.start() - 400) : match.start()]
+        header = header[header.rfind(b"<<") :] if b"<<" in header else header
+        if b"/ObjStm" not in header or b"/FlateDecode" not in header:
+            continue
+        end = data.find(b"endstream", match.end())
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(data[match.end() : end if end > 0 else None], budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        if budget <= 0:
+            raise _reject(_("The document unpacks to an unreasonable size and was refused."))
+        yield inflated
+
+
 def _check_pdf(upload: IO[bytes]) -> None:
     data = upload.read()
     upload.seek(0)
+    for chunk in (data, *_pdf_object_streams(data)):
+        _check_pdf_names(chunk)
+
+
+def _check_pdf_names(data: bytes) -> None:
     normalized = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
     for name in PDF_FORBIDDEN:
         # A name ends at a delimiter; /JS must not match /JSomething.

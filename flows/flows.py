@@ -150,8 +150,9 @@ class ExpertiseFlow(flow.Flow):
         if user is None:
             return None
         assignee = acting_assignee(user)
-        if assignee.pk != user.pk:
-            activation.task.data["acting_for"] = user.pk
+        if assignee.pk in (user.pk, activation.process.document.author_id):
+            return user  # never the author: nobody acts on their own document
+        activation.task.data["acting_for"] = user.pk
         return assignee
 
     def start_process(self, activation: Any, document: Any) -> ExpertiseProcess:

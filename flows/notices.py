@@ -57,6 +57,9 @@ def task_assigned(task: Any, document: Document) -> None:
         review = Review.objects.select_related("round").get(pk=task.data["review"])
         params["due"] = f"{review.effective_due_date:%d.%m.%Y}"
         deadlines_arm(review)
+        if task.owner_id != review.expert_id:
+            # The substitute may open the document they review (documents_visible_to).
+            Review.objects.filter(pk=review.pk).update(acting_expert=task.owner)
     if task.data.get("acting_for"):
         params["acting_for"] = User.objects.get(pk=task.data["acting_for"]).get_full_name()
     notify(

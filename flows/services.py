@@ -60,6 +60,8 @@ def open_recommendations(document: Document) -> list[Recommendation]:
     last = current_round(document)
     if last is None or last.decision != ExpertiseRound.Decision.REVISE:
         return []
+    if last.version.number != document.version_count:
+        return []  # answered in a later version, which then came back for another reason
     return list(
         Recommendation.objects.filter(review__round=last)
         .select_related("review__expert")
@@ -326,6 +328,13 @@ def pedagogical_record(
     process: ExpertiseProcess = activation.process
     document = Document.objects.get(pk=process.document_id)
     if considered:
+        if _flow().instance.director_of(activation) is None:
+            raise ValidationError(
+                _(
+                    "The school has no active director to approve the document. Ask the school "
+                    "administrator to set one up (role “Director”)."
+                )
+            )
         if not protocol_number.strip() or considered_on is None:
             raise ValidationError(_("Enter the pedagogical council's protocol number and date."))
         if considered_on > timezone.localdate():
@@ -464,10 +473,21 @@ def review_extend(*, review: Review, actor: User, due_date: datetime.date) -> Re
     """The chair gives one expert more time; their reminders follow the new date."""
     document = review.round.document
     _require_chair_of(document, actor)
-    if review.submitted_at is not None or review.replaced_by_id is not None:
-        raise ValidationError(_("This review is no longer open."))
     if due_date < timezone.localdate():
         raise ValidationError(_("The due date cannot be in the past."))
+    process = ExpertiseProcess.objects.get(document=document)
+    with _flow().lock(process.pk), transaction.atomic():
+        return _review_extend_locked(review=review, actor=actor, due_date=due_date)
+
+
+def _review_extend_locked(*, review: Review, actor: User, due_date: datetime.date) -> Review:
+    # Re-read under the lock: the expert may have just submitted.
+    review = Review.objects.select_related("round__document", "round__version", "expert").get(
+        pk=review.pk
+    )
+    document = review.round.document
+    if review.submitted_at is not None or review.replaced_by_id is not None:
+        raise ValidationError(_("This review is no longer open."))
     review.due_date = due_date
     review.save(update_fields=["due_date"])
     notices.deadlines_arm(review)
@@ -511,6 +531,8 @@ def review_replace(*, review: Review, actor: User, expert: User) -> Review:
         review.save(update_fields=["replaced_by"])
         notices.deadlines_cancel(review)
         owner = acting_assignee(expert)
+        if owner.pk == document.author_id:
+            owner = expert  # nobody acts on their own document
         task.owner = owner
         task.data = {"expert": expert.pk, "review": new.pk}
         if owner.pk != expert.pk:

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -289,7 +290,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(inbox_tasks(request.user), 25).get_page(request.GET.get("page"))
     review_ids = [t.data.get("review") for t in page if t.data.get("review")]
     due_by_review = dict(
-        Review.objects.filter(pk__in=review_ids).values_list("pk", "round__due_date")
+        Review.objects.filter(pk__in=review_ids).values_list(
+            "pk", Coalesce("due_date", "round__due_date")
+        )
     )
     rows = [
         {

@@ -98,7 +98,11 @@ def search(request: HttpRequest) -> HttpResponse:
         fmt = _export_format(request)
         if fmt:
             return _document_export(fmt, "search", documents)
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page")) if documents else None
+    page = (
+        Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+        if documents is not None
+        else None
+    )
     return render(
         request,
         "reports/search.html",

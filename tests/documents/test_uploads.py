@@ -183,3 +183,26 @@ def test_the_refusal_is_translated(world, settings):
         message = not_a_document().messages[0]
     assert message != "This file is not a .docx, .odt or .pdf document. Please choose another file."
     assert message in response.content.decode()
+
+
+def pdf_with_compressed_javascript() -> bytes:
+    """JavaScript hidden in a compressed object stream, as PDF 1.5+ writers store it."""
+    import zlib
+
+    hidden = zlib.compress(b"5 0 << /S /JavaScript /JS (app.alert(1)) >>")
+    objstm = (
+        b"6 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length "
+        + str(len(hidden)).encode()
+        + b" >>\nstream\n"
+        + hidden
+        + b"\nendstream\nendobj\n"
+    )
+    pdf = sample_pdf().replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction 5 0 R")
+    return pdf.replace(b"xref", objstm + b"xref", 1)
+
+
+def test_javascript_inside_a_compressed_object_stream_is_refused(world, settings):
+    data = pdf_with_compressed_javascript()
+    assert b"/JavaScript" not in data  # invisible to a plain byte scan
+    response = post_upload(world, "hidden.pdf", data)
+    assert_refused(response, settings, "scripts")

@@ -31,8 +31,8 @@ from documents.models import (
 )
 from documents.samples import sample_pdf
 from flows.models import ExpertiseProcess
-from tests.conftest import PASSWORD, build_world
-from tests.e2e.support import CHROMIUM, LAUNCH_ARGS, Kyrgyz
+from tests.conftest import build_world
+from tests.e2e.support import CHROMIUM, Kyrgyz, KyrgyzBrowser
 
 TITLE = "Өнүгүү программасы: мектептин келечеги"
 DESCRIPTION = "Мектептин 2026–2030-жылдарга өнүгүү программасынын долбоору."
@@ -60,33 +60,11 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path):
     pdf = tmp_path / "programma.pdf"
     pdf.write_bytes(sample_pdf("Development program 2026-2030"))
     due = timezone.localdate() + datetime.timedelta(days=7)
-    page_errors: list[str] = []
-
-    def console_error(user, msg):
-        # Chromium asks every site for /favicon.ico; the product has none (a 404, harmless).
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-            page_errors.append(f"{user.username}: console {msg.text} {msg.location}")
-
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-
-        def log_in(user):
-            # The browser asks for English: the product must ignore that and speak Kyrgyz.
-            context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(10_000)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: page_errors.append(f"{user.username}: {exc}"))
-            page.on("console", lambda msg: console_error(user, msg))
-            page.goto(f"{base}/login/")
-            expect(page.locator("html")).to_have_attribute("lang", "ky")
-            expect(page.locator("h1")).to_have_text(ky("Sign in"))
-            page.get_by_label(ky("Username")).fill(user.username)
-            page.get_by_label(ky("Password")).fill(PASSWORD)
-            page.locator("main form").get_by_role("button", name=ky("Sign in")).click()
-            page.wait_for_url(f"{base}{reverse('flows:inbox')}")
-            expect(page.locator("html")).to_have_attribute("lang", "ky")
-            expect(page.locator("h1")).to_have_text(ky("Inbox"))
-            return context, page
+        signed_in = KyrgyzBrowser(p, base=base, ky=ky)
+        browser = signed_in.browser
+        page_errors = signed_in.errors
+        log_in = signed_in.log_in
 
         def open_the_only_task(page, title_msgid):
             rows = page.get_by_test_id("inbox-row")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from documents.downloads import attachment_response
 
 from . import selectors, services
 from .forms import AttendanceForm, ItemForm, PresentedForm, ReportForm, SecretaryForm, SessionForm
@@ -224,34 +225,15 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("council:session", pk=session.pk)
 
 
-def _attachment(field, filename: str, content_type: str) -> FileResponse:
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def protocol_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     session = _session(request, pk)
     protocol = session.protocol
     if fmt == "pdf":
-        return _attachment(protocol.pdf, f"protocol-{protocol.number}.pdf", "application/pdf")
+        return attachment_response(protocol.pdf, f"protocol-{protocol.number}.pdf", "pdf")
     if fmt != "docx":
         raise Http404
-    return _attachment(
-        protocol.docx,
-        f"protocol-{protocol.number}.docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
+    return attachment_response(protocol.docx, f"protocol-{protocol.number}.docx", "docx")
 
 
 @login_required
@@ -320,4 +302,4 @@ def report(request: HttpRequest) -> HttpResponse:
 def report_file(request: HttpRequest) -> FileResponse:
     council = _council(request)
     report = get_object_or_404(AnnualReport, council=council)
-    return _attachment(report.pdf, f"annual-report-{council.academic_year}.pdf", "application/pdf")
+    return attachment_response(report.pdf, f"annual-report-{council.academic_year}.pdf", "pdf")

@@ -83,6 +83,7 @@ class Document(models.Model):
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     file_kind = models.CharField(_("file type"), max_length=10, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     version_count = models.PositiveIntegerField(_("versions"), default=0)
     # "Каралды": the pedagogical council's protocol that considered the document.

@@ -36,6 +36,7 @@ def _attach_file(document: Document, upload: UploadedFile, info: UploadInfo) -> 
     document.file_name = f"{stem}{KIND_EXTENSIONS[info.kind]}"
     document.file_size = info.size
     document.file_kind = info.kind
+    document.file_sha256 = info.sha256
     if old_name:
         # A replaced draft file is deleted unless a frozen version still points at it.
         def delete_if_unreferenced() -> None:
@@ -150,6 +151,7 @@ def document_update(
             "file_name",
             "file_size",
             "file_kind",
+            "file_sha256",
             "updated_at",
         ]
     )
@@ -171,22 +173,13 @@ def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
         file_name=document.file_name,
         file_size=document.file_size,
         file_kind=document.file_kind,
-        sha256=_sha256_of(document),
+        # Hashed when the upload was checked: no re-reading of the file under the lock.
+        sha256=document.file_sha256,
         submitted_by=actor,
     )
     version.save(force_insert=True)
     document.save(update_fields=["version_count", "updated_at"])
     return version
-
-
-def _sha256_of(document: Document) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with document.file.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def document_set_stage(*, document: Document, stage: str) -> None:

@@ -206,3 +206,14 @@ def test_javascript_inside_a_compressed_object_stream_is_refused(world, settings
     assert b"/JavaScript" not in data  # invisible to a plain byte scan
     response = post_upload(world, "hidden.pdf", data)
     assert_refused(response, settings, "scripts")
+
+
+def test_the_frozen_version_carries_the_hash_of_the_checked_upload(world, settings):
+    import hashlib
+
+    from tests.flows.test_expertise_story import create_and_submit
+
+    document = create_and_submit(world)
+    version = document.versions.get()
+    with version.file.open("rb") as handle:
+        assert version.sha256 == hashlib.sha256(handle.read()).hexdigest()

@@ -44,12 +44,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def absence(request: HttpRequest) -> HttpResponse:
     """A person names a substitute for a period of absence; tasks that would be assigned
     to them in that period go to the substitute, who acts for them."""
-    import datetime
-
     from django.contrib import messages
     from django.shortcuts import render
     from django.utils.translation import gettext as _
 
+    from .dates import parse_day
     from .models import Absence, User
 
     if request.user.school_id is None:
@@ -63,8 +62,8 @@ def absence(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The absence is removed."))
             return redirect("absence")
         try:
-            starts = datetime.date.fromisoformat(request.POST.get("starts_on", ""))
-            ends = datetime.date.fromisoformat(request.POST.get("ends_on", ""))
+            starts = parse_day(request.POST.get("starts_on", ""))
+            ends = parse_day(request.POST.get("ends_on", ""))
         except ValueError:
             messages.error(request, _("Enter valid dates."))
             return redirect("absence")

@@ -17,7 +17,7 @@ from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
 
-from .chart import process_chart_svg
+from .chart import process_chart_svg, stage_steps
 from .models import ExpertiseProcess
 from .selectors import open_task_for
 from .services import document_submit
@@ -113,6 +113,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": selectors.document_timeline(document),
         "process": process,
         "chart": process_chart_svg(process) if process else "",
+        "steps": stage_steps(document),
         "my_task": open_task_for(request.user, document.pk),
         "chair_tools": _chair_tools(request, document),
         "is_author": document.author_id == request.user.pk,
@@ -137,13 +138,13 @@ def _open_review(request: HttpRequest, pk: int, review_pk: int):
 @login_required
 @require_POST
 def review_extend(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
-    import datetime
+    from accounts.dates import parse_day
 
     from .services import review_extend as extend
 
     document, review = _open_review(request, pk, review_pk)
     try:
-        due = datetime.date.fromisoformat(request.POST.get("due_date", ""))
+        due = parse_day(request.POST.get("due_date", ""))
     except ValueError:
         messages.error(request, _("Enter a valid date."))
         return redirect("documents:detail", pk=document.pk)

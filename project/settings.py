@@ -210,6 +210,8 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_viewflow"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Bishkek")
 USE_I18N = True
 USE_TZ = True
+# English dates as day.month.year and 24-hour time, like Kyrgyz and Russian (project/formats/).
+FORMAT_MODULE_PATH = ["project.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

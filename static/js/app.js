@@ -31,4 +31,23 @@
     screen.addEventListener("change", update);
     update();
   }
+  // Phones show a list table as one card per row (app.css); each cell takes the text of
+  // its column's header as its label, unless the template wrote one.
+  document.querySelectorAll("main table").forEach(function (table) {
+    var heads = table.querySelectorAll("thead tr:first-child > th");
+    if (!heads.length) { return; }
+    table.querySelectorAll("tbody > tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (!cell.hasAttribute("data-label") && heads[i]) {
+          cell.setAttribute("data-label", heads[i].textContent.trim());
+        }
+      });
+    });
+  });
+  // A box that scrolls sideways must be reachable by keyboard to be scrolled.
+  document.querySelectorAll("main .scroll, main .chart").forEach(function (box) {
+    if (!box.hasAttribute("tabindex") && box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+    }
+  });
 })();

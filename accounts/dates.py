@@ -70,7 +70,7 @@ def parse_day(value: str) -> datetime.date:
     value = (value or "").strip()
     for fmt in DATE_INPUT_FORMATS:
         try:
-            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 (a calendar day)
+            return datetime.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
     raise ValueError(value)

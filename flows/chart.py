@@ -68,7 +68,7 @@ def stage_steps(document: Document) -> list[Step]:
     (returned, in revision, rejected) shows on its step in its own words."""
     current = next(i for i, (_label, stages) in enumerate(MAIN_STEPS) if document.stage in stages)
     steps = []
-    for i, (label, stages) in enumerate(MAIN_STEPS):
+    for i, (label, _stages) in enumerate(MAIN_STEPS):
         if i < current or document.stage == Stage.APPROVED:
             steps.append(Step(str(label), "done"))
         elif i == current:

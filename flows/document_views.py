@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors, services
+from accounts.models import User
+from documents.form_tokens import document_for_token, new_token, remember_token
 from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
@@ -45,18 +47,35 @@ def document_create(request: HttpRequest) -> HttpResponse:
     if request.user.school_id is None:
         raise PermissionDenied
     form = DocumentForm(request.POST or None, request.FILES or None, user=request.user)
+    token = request.POST.get("form_token", "")[:64] if request.method == "POST" else new_token()
     if request.method == "POST" and form.is_valid():
         try:
-            document = services.document_create(author=request.user, **form.service_kwargs())
+            with transaction.atomic():
+                # One person's submissions of one form run one after the other (a double
+                # click), so the second sees the token the first stored.
+                list(User.objects.select_for_update().filter(pk=request.user.pk).values("pk"))
+                done = document_for_token(request, token)
+                if done is None:
+                    document = services.document_create(
+                        author=request.user, **form.service_kwargs()
+                    )
+                    remember_token(request, token, document.pk)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            if done is not None:
+                # The same form again (Back and Save): it edits what it made, never a copy.
+                return document_edit(request, done)
             messages.success(request, _("The draft has been saved."))
             if "submit" in request.POST:
                 _submit(request, document)
             return redirect("documents:detail", pk=document.pk)
-    return render(request, "documents/document_form.html", {"form": form, "document": None})
+    return render(
+        request,
+        "documents/document_form.html",
+        {"form": form, "document": None, "form_token": token},
+    )
 
 
 @login_required

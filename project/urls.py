@@ -5,12 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from accounts.forms import LoginForm
 from council import views as council_views
 from documents import views as documents_views
 from flows import council_views as flow_council_views
 from flows import document_views
 from flows import views as flows_views
 from notifications import views as notifications_views
+from project.favicon import favicon
 from reports import views as reports_views
 
 documents_patterns = (
@@ -87,9 +89,12 @@ council_patterns = (
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

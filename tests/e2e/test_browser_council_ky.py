@@ -204,7 +204,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
             ky("Your confirmation is recorded; the other signature is awaited.")
         )
         protocol_status(chair, f"{ky('draft')} · {ky('confirmed by the chair')}")
-        expect(chair.get_by_test_id("confirm-protocol")).to_be_visible()  # still can_sign
+        expect(chair.get_by_test_id("confirm-protocol")).to_have_count(0)  # signed: no button
 
         # 4. The elected secretary opens the session from the council page and signs.
         context, page = log_in(world.secretary)

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from documents import selectors, services
 from accounts.models import User
+from documents import selectors, services
 from documents.form_tokens import document_for_token, new_token, remember_token
 from documents.forms import DocumentForm
 from documents.models import Document, Stage

@@ -281,6 +281,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
 
     print(f"\nscreenshots: {tmp_path}")
     assert page_errors == [], page_errors
+    assert len(signed_in.audited) >= 10, f"axe-core checked only {signed_in.audited}"
 
     # What the database says. (Queried only here, outside the Playwright block: ORM calls
     # made inside it run in another context and would open a second connection that

@@ -224,6 +224,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path):
 
     print(f"\nscreenshots: {tmp_path}")
     assert page_errors == [], page_errors
+    assert len(signed_in.audited) >= 10, f"axe-core checked only {signed_in.audited}"
 
     # What the database says. (Queried only here, outside the Playwright block: ORM calls
     # made inside it run in another context and would open a second connection that

@@ -101,7 +101,7 @@ def test_an_expert_reviews_with_the_keyboard_alone(live_server):
         signed_in.browser.close()
 
     assert signed_in.errors == [], signed_in.errors
-    assert reverse("flows:inbox") in signed_in.audited and task_url in signed_in.audited
+    assert task_url in signed_in.audited  # axe-core checked the review page
     review = Review.objects.get(round__document=document, expert=world.expert1)
     assert review.submitted_at is not None
     assert review.opinion == Opinion.APPROVE_WITH_CHANGES

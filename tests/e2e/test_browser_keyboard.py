@@ -1,5 +1,7 @@
-"""In a real browser, in Kyrgyz: an expert gives a review with the keyboard alone, and a
-teacher who goes Back after saving a new draft and saves again still has one document.
+"""In a real browser, in Kyrgyz: an expert gives a review with the keyboard alone; a
+teacher who goes Back after saving a new draft and saves again still has one document; the
+reason box of an answer shows only for a declined recommendation (CSS alone: without
+`:has()` the box simply stays, and the server asks for the reason either way).
 
 Both run on a phone-sized window, and every page they pass is checked by axe-core
 (tests/e2e/support.py)."""
@@ -158,4 +160,45 @@ def test_back_and_save_again_keeps_one_document(live_server):
     assert list(Document.objects.filter(author=world.author).values_list("title", flat=True)) == [
         DRAFT + " (2)"
     ]
+    assert ky.untranslated() == []
+
+
+def test_the_reason_box_shows_only_for_a_declined_recommendation(live_server):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.reports.helpers import accept, review, task_of
+
+    world = build_world()
+    world.author.language = "ky"
+    world.author.save(update_fields=["language"])
+    document = create_and_submit(world)
+    accept(world, document, [world.expert1], timezone.localdate() + datetime.timedelta(days=7))
+    review(world, world.expert1, document, opinion="revise")
+    world.client(world.chair).post(
+        reverse("flows:task", args=[task_of(world.chair, "decide", document).pk]),
+        {"decision": "revise", "reason": "Сунушту эске алыңыз."},
+    )
+    task_url = reverse("flows:task", args=[task_of(world.author, "revise", document).pk])
+
+    ky = Kyrgyz()
+    with sync_playwright() as p:
+        signed_in = KyrgyzBrowser(p, base=live_server.url, ky=ky)
+        context, page = signed_in.log_in(world.author)
+        page.set_viewport_size(PHONE)
+        page.goto(live_server.url + task_url)
+        block = page.get_by_test_id("answer")
+        reason = block.get_by_label(ky("Reason for declining"))
+        expect(reason).to_be_hidden()  # nothing chosen yet
+        block.locator("input[value='accepted']").check()
+        expect(reason).to_be_hidden()
+        block.locator("input[value='declined']").check()
+        expect(reason).to_be_visible()
+        reason.fill("Бул бөлүм башка документте.")
+        block.locator("input[value='accepted']").check()
+        expect(reason).to_be_hidden()
+        context.close()
+        signed_in.browser.close()
+    assert signed_in.errors == [], signed_in.errors
     assert ky.untranslated() == []

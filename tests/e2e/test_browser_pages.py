@@ -13,14 +13,18 @@ keyboard alone, and one document per form submission after Back.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import AcademicYear, User
 from flows.management.commands.load_demo import DEMO_PASSWORD
 from tests.e2e.support import (
     CHROMIUM,
@@ -55,11 +59,11 @@ MAX_PAGES_PER_PERSON = 40
 
 
 def pattern(url: str) -> str:
-    """One visit per kind of page (two sessions' pages are alike), but every task and
-    every document: each task is a different form, each document a different stage."""
+    """One visit per kind of page, but every task, document and session: each task is a
+    different form, each document a different stage, each session a different state."""
     path, _, query = url.partition("?")
     keys = sorted(part.split("=")[0] for part in query.split("&") if part)
-    if not re.fullmatch(r"/(tasks|documents)/\d+/", path):
+    if not re.fullmatch(r"/(tasks|documents|council/sessions)/\d+/", path):
         path = re.sub(r"\d+", "N", path)
     return path + ("?" + "&".join(keys) if keys else "")
 
@@ -120,6 +124,16 @@ def test_every_page_fits_a_phone_and_passes_axe(live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     call_command("load_demo", verbosity=0)
+    # A session still to be held, so that the secretary's protocol form is reachable too.
+    chair = Client()
+    chair.force_login(User.objects.get(username="chair"))
+    year = AcademicYear.current()
+    day = min(timezone.localdate() + datetime.timedelta(days=7), year.ends_on)
+    scheduled = chair.post(
+        reverse("council:session_new"),
+        {"date": day.strftime("%d.%m.%Y"), "time": "14:00", "place": "", "free_items": "Маселе"},
+    )
+    assert scheduled.status_code == 302, scheduled.content[:300]
     # `UPDATE_SCREENSHOTS=1` refreshes the README's picture of the inbox on a phone.
     shots = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     base = live_server.url
@@ -155,6 +169,8 @@ def test_every_page_fits_a_phone_and_passes_axe(live_server, tmp_path):
         "/tasks/N/",
         "/council/",
         "/council/sessions/N/",
+        "/council/sessions/N/protocol/",
+        "/council/sessions/new/?year",
         "/reports/",
         "/reports/search/",
         "/notifications/",

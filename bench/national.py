@@ -333,13 +333,16 @@ def generate(conn: Any, *, schools: int, password: str, log=print) -> dict:
         FROM council_council c, generate_series(0, {EXPERTS + 1}) m""",
     )
     # Past years: four held sessions with confirmed protocols (and files). The current
-    # year: the first quarter held, the second scheduled two days ahead (agendas go out).
+    # year: the first quarter held, the second scheduled: two days ahead in the measured
+    # schools (agendas go out), spread over the next weeks elsewhere.
     run(
         "sessions",
         f"""INSERT INTO council_session (id, date, time, place, quarter, is_first, is_year_end,
             status, created_at, closed_at, council_id, created_by_id, secretary_elected_id)
         SELECT c.id * 4 + q - 1,
-               CASE WHEN y.id = {current + 1} AND q = 2 THEN current_date + 2
+               CASE WHEN y.id = {current + 1} AND q = 2
+                    THEN current_date + 2 + (CASE WHEN c.school_id <= {MEASURED} THEN 0
+                                                  ELSE c.school_id % 80 END)::int
                     ELSE y.starts_on + (q - 1) * 90 + 20 END,
                NULL, '', q, q = 1, q = 4,
                CASE WHEN y.id = {current + 1} AND q = 2 THEN 'scheduled' ELSE 'closed' END,

@@ -595,6 +595,15 @@ def main() -> None:
             "per_transition_vs_bare": RATIO_TARGET,
         },
     }
+    try:
+        measure_all(args, report, ids, small_url, big_url, meta)
+    finally:
+        report["machine"]["load_after"] = os.getloadavg()
+        report["bench_s"] = round(time.perf_counter() - started)
+        write(report)
+
+
+def measure_all(args, report: dict, ids: dict, small_url: str, big_url: str, meta: dict) -> None:
     servers = {"small": Server(small_url, 1), "national": Server(big_url, 1)}
     try:
         page_list = pages(ids)
@@ -639,9 +648,6 @@ def main() -> None:
         if shutil.which("pgbench"):
             print("pgbench", flush=True)
             report["pgbench"] = pgbench(15)
-    report["machine"]["load_after"] = os.getloadavg()
-    report["bench_s"] = round(time.perf_counter() - started)
-    write(report)
 
 
 def verdicts(report: dict) -> list[str]:

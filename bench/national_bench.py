@@ -354,7 +354,7 @@ def run_transitions(url: str, workers: int, seconds: float, school: int) -> dict
     server = Server(url, workers)
     try:
         setup = Client(server.port, f"s{school}-chair")
-        needed = int(seconds * 160 / 4) + 50
+        needed = int(seconds * 120 / 4) + 50
         print(f"  preparing {needed} submitted documents ({workers} workers)", flush=True)
         started = time.perf_counter()
         processes = prepare(setup, school, needed)
@@ -484,7 +484,7 @@ def run_bare(url: str, workers: int, seconds: float, school: int) -> dict:
     server = Server(url, workers)
     try:
         setup = Client(server.port, f"s{school}-chair")
-        needed = int(seconds * 400) + 50
+        needed = int(seconds * 200) + 50
         print(f"  preparing {needed} bare processes", flush=True)
         tasks = prepare(setup, school, needed, flow="bare")
         work: queue.Queue = queue.Queue()

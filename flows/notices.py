@@ -233,6 +233,9 @@ def protocol_confirmed(session: Session, number: int) -> None:
     )
 
 
+PROTOCOL_REMINDER_WINDOW_DAYS = 30
+
+
 def council_time(today: datetime.date | None = None) -> dict[str, int]:
     """Agendas to members before a session; the chair reminded of a quarter ending with
     no session held or scheduled, and of a session a week old without its protocol.
@@ -245,11 +248,16 @@ def council_time(today: datetime.date | None = None) -> dict[str, int]:
     from django.db.models.functions import Cast, Concat
 
     from accounts.models import AcademicYear
-    from council.models import CouncilMember
+    from council.models import CouncilMember, Protocol
     from notifications.models import Notification
 
     today = today or timezone.localdate()
     counts = {"agendas": 0, "quarters": 0, "protocols": 0}
+    # Every session has its protocol from the day it is scheduled; the unconfirmed ones are
+    # read from their partial index (council.Protocol "protocol_unconfirmed"). Written as
+    # `protocol__confirmed_at IS NULL`, the reverse one-to-one became a LEFT JOIN that
+    # PostgreSQL could only hash over every session and protocol in the country.
+    unconfirmed = Protocol.objects.filter(confirmed_at__isnull=True).values("session_id")
 
     def sent(prefix: str, suffix: str = "") -> Exists:
         """A notification with the dedupe key `<prefix><outer pk><suffix>` exists (its
@@ -262,7 +270,7 @@ def council_time(today: datetime.date | None = None) -> dict[str, int]:
     agenda_until = today + datetime.timedelta(days=settings.AGENDA_DAYS_BEFORE)
     sessions = list(
         Session.objects.filter(
-            date__gte=today, date__lte=agenda_until, protocol__confirmed_at__isnull=True
+            date__gte=today, date__lte=agenda_until, pk__in=unconfirmed
         ).select_related("council")
     )
     if sessions:
@@ -292,7 +300,14 @@ def council_time(today: datetime.date | None = None) -> dict[str, int]:
     # protocol) and whose reminder was not sent yet.
     late = today - datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS)
     for session in (
-        Session.objects.filter(date__lte=late, protocol__confirmed_at__isnull=True)
+        Session.objects.filter(
+            date__lte=late,
+            # Within a month of becoming late (the session_date index): the reminder goes
+            # out in the first minute, so only an outage of the beat longer than that
+            # could skip one, and the query never walks the years of closed sessions.
+            date__gt=late - datetime.timedelta(days=PROTOCOL_REMINDER_WINDOW_DAYS),
+            pk__in=unconfirmed,
+        )
         .exclude(sent("protocol_missing:"))
         .select_related("council__chair")
     ):

@@ -62,7 +62,7 @@ bench: install
 # Every page, periodic job and transition at national scale (10M task rows) against a small
 # data set, interleaved; PostgreSQL at 127.0.0.1:5432 and pgbench (Debian: postgresql-client).
 # The two databases (council_scale_national, council_scale_small) are generated on the first
-# run (~7 min, ~6 GB) and kept. Writes bench/results/national-<time>.json and .md.
+# run (6–13 min, 8 GB) and kept. Writes bench/results/national-<time>.json and .md.
 bench-national: install
 	$(PY) bench/national_bench.py $(BENCH_ARGS)
 

@@ -176,3 +176,12 @@ def test_a_search_page_is_one_query_for_the_matches_and_their_number(world):
     page = response.context["page"]
     assert page.paginator.count == 30 and len(page.object_list) == 5
     assert sum("reports_documenttext" in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def test_a_search_page_past_the_end_shows_the_last_page(world):
+    for i in range(3):
+        document = create(world, f"Өнүгүү программасы {i}", sample_docx("текст"), "plan.docx")
+        document_text_build(document.pk)
+    response = world.client(world.author).get(reverse("reports:search"), {"q": "өнүгүү", "page": 9})
+    page = response.context["page"]
+    assert page.number == 1 and page.paginator.count == 3 and len(page.object_list) == 3

@@ -39,14 +39,16 @@ def my_documents(user: User) -> QuerySet[Document]:
 
 
 def document_reviews_by_round(
-    document: Document, *, exclude_open: bool = False
+    document: Document, *, reviews: QuerySet[Review] | None = None
 ) -> list[ExpertiseRound]:
-    """Rounds, newest first, with reviews, experts and recommendations prefetched (4 queries)."""
-    reviews = Review.objects.select_related("expert", "acting_expert").order_by(
-        "expert__last_name", "pk"
+    """Rounds, newest first, with reviews, experts and recommendations prefetched (4 queries).
+
+    `reviews` narrows which reviews are attached: pages pass the blind-expertise rule
+    (flows.selectors.reviews_visible_to); without it every review is attached."""
+    reviews = (Review.objects.all() if reviews is None else reviews).select_related(
+        "expert", "acting_expert"
     )
-    if exclude_open:
-        reviews = reviews.filter(submitted_at__isnull=False)
+    reviews = reviews.order_by("expert__last_name", "pk")
     return list(
         ExpertiseRound.objects.filter(document=document)
         .select_related("version", "decided_by")

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
+from documents.models import Document, EventKind, ExpertiseRound, Review
+from documents.selectors import (
+    document_reviews_by_round,
+    document_timeline,
+    documents_visible_to,
+)
 
 
 def inbox_tasks(user: User) -> QuerySet[Task]:
@@ -37,3 +43,85 @@ def open_task_for(user: User, document_id: int) -> Task | None:
         .order_by("-created")
         .first()
     )
+
+
+# Blind expertise (regulation 2.3; the experts review "in parallel and independently").
+
+
+def reviews_visible_to(user: User, document: Document) -> QuerySet[Review]:
+    """The reviews of `document` whose opinion, comment and recommendations `user` may see.
+
+    The one rule every page, export and the API read reviews through. Within a round the
+    experts are blind to each other: until an expert has given their own opinion of a
+    round, no other opinion of that round is shown to them. A round's opinions are the
+    chair's working material until the chair decides on it; from then on everyone who may
+    open the document (the author included) sees the whole round, and earlier rounds stay
+    visible to the experts of later ones. The chair of the document's council, and
+    whoever holds the chair's decision task while the chair is away, see every round.
+
+    Lazy: one query when evaluated, whatever the number of rounds (subqueries only)."""
+    from council.models import Council
+
+    from .flows import ExpertiseFlow
+
+    if not user.is_authenticated:
+        return Review.objects.none()
+    reviews = Review.objects.filter(
+        round__document=document,
+        round__document__in=documents_visible_to(user).values("pk"),
+    )
+    chairs = Exists(
+        Council.objects.filter(
+            school_id=document.school_id,
+            academic_year_id=document.academic_year_id,
+            chair=user,
+        )
+    )
+    acting_chair = Exists(
+        Task.objects.filter(
+            process__expertiseprocess__document=document,
+            flow_task=ExpertiseFlow.decide,
+            owner=user,
+            status__in=(STATUS.ASSIGNED, STATUS.STARTED),
+        )
+    )
+    answered_rounds = Review.objects.filter(
+        Q(expert=user) | Q(acting_expert=user),
+        round__document=document,
+        submitted_at__isnull=False,
+    ).values("round_id")
+    return reviews.filter(
+        chairs | acting_chair | ~Q(round__decision="") | Q(round_id__in=answered_rounds)
+    )
+
+
+def rounds_for(user: User, document: Document) -> list[ExpertiseRound]:
+    """The document's rounds, newest first, with only the reviews `user` may see
+    (`round.hidden` when a round's opinions are not theirs to see yet)."""
+    rounds = document_reviews_by_round(document, reviews=reviews_visible_to(user, document))
+    for expertise_round in rounds:
+        expertise_round.hidden = not expertise_round.reviews.all()
+        expertise_round.awaits_my_review = False
+    if any(r.hidden for r in rounds):
+        # Tell an expert why: their own opinion opens the round to them.
+        mine = set(
+            Review.objects.filter(
+                Q(expert=user) | Q(acting_expert=user),
+                round__document=document,
+                submitted_at__isnull=True,
+                replaced_by__isnull=True,
+            ).values_list("round_id", flat=True)
+        )
+        for expertise_round in rounds:
+            expertise_round.awaits_my_review = expertise_round.pk in mine
+    return rounds
+
+
+def timeline_for(user: User, document: Document, rounds: list[ExpertiseRound]) -> list:
+    """The document's timeline; an opinion given in a round whose opinions `user` may not
+    see yet (`rounds` from rounds_for) is listed without the opinion itself."""
+    hidden = {r.number for r in rounds if r.hidden}
+    events = document_timeline(document)
+    for event in events:
+        event.note_hidden = event.kind == EventKind.REVIEWED and event.round_number in hidden
+    return events

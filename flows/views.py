@@ -29,10 +29,10 @@ from viewflow.workflow.status import STATUS
 from council.selectors import council_members
 from documents.forms import DocumentForm
 from documents.models import Document, Review
-from documents.selectors import document_reviews_by_round
 from documents.services import RecommendationAnswer, document_update, recommendations_answer
 
 from . import forms, services
+from .selectors import rounds_for
 
 
 @login_required
@@ -91,6 +91,10 @@ class TaskView(View):
             **extra,
         }
 
+    def rounds(self) -> list[Any]:
+        """The document's rounds as this person may see them (blind expertise)."""
+        return rounds_for(self.request.user, self.document)
+
     def render(self, **extra: Any) -> HttpResponse:
         return render(self.request, self.template_name, self.context(**extra))
 
@@ -126,7 +130,7 @@ class ScreenView(TaskView):
             initial["experts"] = [r.expert_id for r in previous.reviews.all()]
             initial["action"] = "accept"
         form = forms.ScreenForm(candidates=self.candidates(), initial=initial)
-        return self.render(form=form, previous_round=previous)
+        return self.render(form=form, previous_round=previous, rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.ScreenForm(request.POST, candidates=self.candidates())
@@ -153,7 +157,9 @@ class ScreenView(TaskView):
                 )
                 if ok:
                     return self.done(_("The document was returned to its author."))
-        return self.render(form=form, previous_round=services.current_round(self.document))
+        return self.render(
+            form=form, previous_round=services.current_round(self.document), rounds=self.rounds()
+        )
 
 
 class ReviewView(TaskView):
@@ -167,7 +173,7 @@ class ReviewView(TaskView):
             form=forms.ReviewForm(),
             formset=forms.RecommendationFormSet(prefix="rec"),
             review=self.review(),
-            rounds=document_reviews_by_round(self.document, exclude_open=True),
+            rounds=[r for r in self.rounds() if not r.hidden],
         )
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -192,7 +198,7 @@ class ReviewView(TaskView):
             form=form,
             formset=formset,
             review=self.review(),
-            rounds=document_reviews_by_round(self.document, exclude_open=True),
+            rounds=[r for r in self.rounds() if not r.hidden],
         )
 
 
@@ -200,7 +206,7 @@ class DecideView(TaskView):
     template_name = "flows/decide.html"
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(form=forms.DecideForm(), rounds=document_reviews_by_round(self.document))
+        return self.render(form=forms.DecideForm(), rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.DecideForm(request.POST)
@@ -214,7 +220,7 @@ class DecideView(TaskView):
             form,
         ):
             return self.done(_("Your decision has been recorded."))
-        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+        return self.render(form=form, rounds=self.rounds())
 
 
 class ResubmitView(TaskView):
@@ -228,7 +234,7 @@ class ResubmitView(TaskView):
         return self.render(
             form=DocumentForm(instance=self.document, user=request.user),
             answer_forms=forms.answer_forms(recs),
-            rounds=document_reviews_by_round(self.document),
+            rounds=self.rounds(),
             return_reason=self.return_reason(),
         )
 
@@ -276,7 +282,7 @@ class ResubmitView(TaskView):
         return self.render(
             form=form,
             answer_forms=answers,
-            rounds=document_reviews_by_round(self.document),
+            rounds=self.rounds(),
             return_reason=self.return_reason(),
         )
 
@@ -312,7 +318,7 @@ class PedagogicalView(TaskView):
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         return self.render(
-            form=forms.PedagogicalForm(), rounds=document_reviews_by_round(self.document)
+            form=forms.PedagogicalForm(), rounds=self.rounds()
         )
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -331,7 +337,7 @@ class PedagogicalView(TaskView):
                 form,
             ):
                 return self.done(_("The pedagogical council's consideration has been recorded."))
-        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+        return self.render(form=form, rounds=self.rounds())
 
 
 class ApproveView(TaskView):
@@ -341,7 +347,7 @@ class ApproveView(TaskView):
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         return self.render(
-            form=forms.ApproveForm(), rounds=document_reviews_by_round(self.document)
+            form=forms.ApproveForm(), rounds=self.rounds()
         )
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -360,4 +366,4 @@ class ApproveView(TaskView):
                 if data["outcome"] == "approve":
                     return self.done(_("The document is approved and registered."))
                 return self.done(_("The document was returned to its author."))
-        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+        return self.render(form=form, rounds=self.rounds())

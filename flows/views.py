@@ -317,9 +317,7 @@ class PedagogicalView(TaskView):
     template_name = "flows/pedagogical.html"
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(
-            form=forms.PedagogicalForm(), rounds=self.rounds()
-        )
+        return self.render(form=forms.PedagogicalForm(), rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.PedagogicalForm(request.POST)
@@ -346,9 +344,7 @@ class ApproveView(TaskView):
     template_name = "flows/approve.html"
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(
-            form=forms.ApproveForm(), rounds=self.rounds()
-        )
+        return self.render(form=forms.ApproveForm(), rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.ApproveForm(request.POST)

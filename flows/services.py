@@ -54,6 +54,18 @@ def latest_version(document: Document) -> DocumentVersion:
     return document.versions.order_by("-number").first()
 
 
+def last_round_version(document: Document, version: DocumentVersion | None) -> int | None:
+    """The number of the version an earlier round examined, before `version`."""
+    if version is None:
+        return None
+    return (
+        document.rounds.filter(version__number__lt=version.number)
+        .order_by("-number")
+        .values_list("version__number", flat=True)
+        .first()
+    )
+
+
 def open_recommendations(document: Document) -> list[Recommendation]:
     """The recommendations the author must answer: those of the last round, if it was
     sent back for revision."""

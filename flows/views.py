@@ -83,11 +83,14 @@ class TaskView(View):
         ).get(pk=self.activation.process.document_id)
 
     def context(self, **extra: Any) -> dict[str, Any]:
+        version = services.latest_version(self.document)
         return {
             "task": self.task,
             "task_title": self.task.flow_task.task_title,
             "document": self.document,
-            "version": services.latest_version(self.document),
+            "version": version,
+            # "What changed since the last round": the version the last round examined.
+            "last_round_version": services.last_round_version(self.document, version),
             **extra,
         }
 

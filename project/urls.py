@@ -29,6 +29,7 @@ documents_patterns = (
             name="version_file",
         ),
         path("<int:pk>/approval-sheet/", documents_views.approval_sheet, name="approval_sheet"),
+        path("<int:pk>/compare/", reports_views.version_compare, name="compare"),
         path(
             "<int:pk>/reviews/<int:review_pk>/extend/",
             document_views.review_extend,

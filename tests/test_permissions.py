@@ -159,6 +159,12 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         "get",
         only(SUBMITTED_READERS),
     ),
+    "documents:compare": (
+        # One version so far: its readers are sent back to the document page.
+        lambda s: reverse("documents:compare", args=[s.submitted.pk]),
+        "get",
+        only(dict.fromkeys(SUBMITTED_READERS, 302)),
+    ),
     "documents:approval_sheet": (
         # Not approved yet: no sheet for anyone who may see the document.
         lambda s: reverse("documents:approval_sheet", args=[s.submitted.pk]),

@@ -147,12 +147,10 @@ def test_the_heading_of_earlier_rounds_is_translated():
 
     with translation.override("ky"):
         assert translation.gettext("Expertise of earlier rounds") == (
-            "Мурунку айлампалардын экспертизасы"
+            "Мурунку турлардын экспертизасы"
         )
     with translation.override("ru"):
-        assert translation.gettext("Expertise of earlier rounds") == (
-            "Экспертиза предыдущих раундов"
-        )
+        assert translation.gettext("Expertise of earlier rounds") == ("Экспертиза предыдущих туров")
 
 
 def test_a_substitute_deciding_for_the_chair_sees_every_opinion(world):

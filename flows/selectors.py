@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -29,7 +31,51 @@ def inbox_tasks(user: User) -> QuerySet[Task]:
 
 
 def inbox_count(user: User) -> int:
-    return Task.objects.filter(owner=user, status=STATUS.ASSIGNED, flow_task_type="HUMAN").count()
+    """Open expertise tasks and open council steps, in one query."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from council.models import CouncilTask
+
+    def counted(qs: QuerySet, owner: str) -> Subquery:
+        return Subquery(
+            qs.order_by().values(owner).annotate(n=Count("pk")).values("n"),
+            output_field=IntegerField(),
+        )
+
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            flow=counted(
+                Task.objects.filter(
+                    owner=OuterRef("pk"), status=STATUS.ASSIGNED, flow_task_type="HUMAN"
+                ),
+                "owner_id",
+            ),
+            council=counted(
+                CouncilTask.objects.filter(assignee=OuterRef("pk"), status=CouncilTask.Status.OPEN),
+                "assignee_id",
+            ),
+        )
+        .values_list(
+            Coalesce("flow", Value(0)),
+            Coalesce("council", Value(0)),
+        )
+        .first()
+    )
+    return sum(row) if row else 0
+
+
+def council_steps_of(user: User) -> list[Any]:
+    """The user's open council steps (agenda, protocol, confirmation), soonest due first:
+    a handful at most, shown above the expertise tasks (one query)."""
+    from council.models import CouncilTask
+
+    return list(
+        CouncilTask.objects.filter(assignee=user, status=CouncilTask.Status.OPEN)
+        .select_related("session", "council__academic_year")
+        .order_by("due_date", "pk")
+    )
 
 
 def open_task_for(user: User, document_id: int) -> Task | None:

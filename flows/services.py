@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, acting_assignee
 from council.selectors import council_for, council_members
+from council.services import council_tasks_sync
 from documents.models import (
     Document,
     DocumentVersion,
@@ -238,6 +239,11 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
         note=reason.strip(),
     )
     activation.execute()
+    if decision == ExpertiseRound.Decision.RECOMMEND:
+        # The chair's next step: put it on a session's agenda (an inbox task).
+        council = council_for(school=document.school, academic_year=document.academic_year)
+        if council is not None:
+            council_tasks_sync(council=council)
     outcome = {
         ExpertiseRound.Decision.REVISE: Kind.DOCUMENT_RETURNED,
         ExpertiseRound.Decision.REJECT: Kind.DOCUMENT_REJECTED,
@@ -478,6 +484,8 @@ def session_protocol_confirm(*, session: Any, actor: User) -> Any:
             )
             enqueue_on_commit("flows.tasks.render_protocol", protocol.pk)
             notices.protocol_confirmed(session, protocol.number)
+        # After the decisions moved the documents: a postponed one awaits an agenda again.
+        council_tasks_sync(council=session.council)
     return protocol
 
 

@@ -311,7 +311,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
         for task in page
     ]
-    return render(request, "flows/inbox.html", {"page": page, "rows": rows})
+    from council.services import council_task_url
+
+    from .selectors import council_steps_of
+
+    council_steps = [
+        {"task": step, "url": council_task_url(step)} for step in council_steps_of(request.user)
+    ]
+    return render(
+        request,
+        "flows/inbox.html",
+        {"page": page, "rows": rows, "council_steps": council_steps},
+    )
 
 
 class PedagogicalView(TaskView):

@@ -354,6 +354,7 @@ class EventKind(models.TextChoices):
     RETURNED_TO_AUTHOR = "returned_to_author", _("returned the document to its author")
     DUE_DATE_EXTENDED = "due_date_extended", _("extended an expert's due date")
     EXPERT_REPLACED = "expert_replaced", _("replaced an expert")
+    TASK_REASSIGNED = "task_reassigned", _("handed a task of a person who left to another")
 
 
 class DocumentEvent(models.Model):

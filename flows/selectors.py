@@ -171,3 +171,147 @@ def timeline_for(user: User, document: Document, rounds: list[ExpertiseRound]) -
     for event in events:
         event.note_hidden = event.kind == EventKind.REVIEWED and event.round_number in hidden
     return events
+
+
+# Tasks of people who left, or whose role went to someone else.
+
+CHAIR_NODES = ("screen", "decide", "pedagogical")
+AUTHOR_NODES = ("fix", "revise")
+
+
+def can_manage_tasks(user: User) -> bool:
+    """The school administrator and the chair of a council of the school hand over tasks
+    of people who left."""
+    from council.models import Council
+
+    if not user.is_authenticated or user.school_id is None:
+        return False
+    if user.has_perm("accounts.change_user"):
+        return True
+    return Council.objects.filter(school_id=user.school_id, chair=user).exists()
+
+
+def _permission_holders(school_id: int, dotted: str) -> set[int]:
+    app_label, codename = dotted.split(".", 1)
+    return set(
+        User.objects.filter(school_id=school_id, is_active=True)
+        .filter(
+            Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            )
+            | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app_label,
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def unowned_tasks(school_id: int, *, person_id: int | None = None) -> list[dict[str, Any]]:
+    """Open tasks of the school whose owner cannot act on them any more: deactivated, no
+    longer holding the step's role, or a chair's step while another person chairs the
+    council now. Each row offers who may take it (`candidates`), the role's new holder
+    first when there is one (`suggested`). A fixed number of queries: the open tasks, the
+    councils, one per role (four at most), the council members."""
+    from council.models import Council, CouncilMember, CouncilTask
+
+    tasks = list(
+        Task.objects.filter(
+            process__expertiseprocess__document__school_id=school_id,
+            status=STATUS.ASSIGNED,
+            flow_task_type="HUMAN",
+        )
+        .select_related("owner", "process__expertiseprocess__document__author")
+        .order_by("created", "pk")
+    )
+    councils = {
+        c.academic_year_id: c
+        for c in Council.objects.filter(school_id=school_id).select_related("chair")
+    }
+    holders = {
+        perm: _permission_holders(school_id, perm)
+        for perm in {t.flow_task._owner_permission for t in tasks}
+    }
+    members: dict[int, set[int]] = {}
+    for council_id, user_id in CouncilMember.objects.filter(
+        council__school_id=school_id, user__is_active=True
+    ).values_list("council_id", "user_id"):
+        members.setdefault(council_id, set()).add(user_id)
+    people = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=set().union(*holders.values()) if holders else set()
+        ).order_by("last_name", "first_name", "pk")
+    }
+    rows = []
+    for task in tasks:
+        document = task.process.expertiseprocess.document
+        node = task.flow_task.name
+        council = councils.get(document.academic_year_id)
+        owner = task.owner
+        allowed = holders[task.flow_task._owner_permission]
+        acting_for = task.data.get("acting_for")
+        chair_moved = (
+            node in CHAIR_NODES and council and council.chair_id not in (owner.pk, acting_for)
+            if owner is not None
+            else False
+        )
+        if owner is None or not owner.is_active:
+            reason = "inactive"
+        elif chair_moved or (acting_for is None and owner.pk not in allowed):
+            reason = "role"
+        else:
+            continue
+        if person_id is not None and task.owner_id != person_id:
+            continue
+        candidate_ids = set(allowed) - {document.author_id}
+        if node in CHAIR_NODES and council and council.chair.is_active:
+            # The council's new chair, even before the admin gave them the role's group.
+            candidate_ids.add(council.chair_id)
+            people.setdefault(council.chair_id, council.chair)
+        if node in AUTHOR_NODES:
+            candidate_ids = set(allowed)
+        elif node == "review" and council is not None:
+            candidate_ids &= members.get(council.pk, set())
+        candidate_ids.discard(task.owner_id)
+        suggested = None
+        if node in CHAIR_NODES and council and council.chair_id in candidate_ids:
+            suggested = council.chair_id
+        elif node == "approve" and len(candidate_ids) == 1:
+            suggested = next(iter(candidate_ids))
+        rows.append(
+            {
+                "task": task,
+                "document": document,
+                "reason": reason,
+                "candidates": sorted(
+                    (p for pk, p in people.items() if pk in candidate_ids),
+                    key=lambda p: (p.last_name, p.first_name, p.pk),
+                ),
+                "suggested": suggested,
+                "becomes_author": node in AUTHOR_NODES,
+            }
+        )
+    council_steps = CouncilTask.objects.filter(
+        council__school_id=school_id,
+        status=CouncilTask.Status.OPEN,
+        assignee__is_active=False,
+    ).select_related("assignee", "session", "council")
+    if person_id is not None:
+        council_steps = council_steps.filter(assignee_id=person_id)
+    return rows + [
+        {"council_step": step, "reason": "inactive"}
+        for step in council_steps.order_by("due_date", "pk")
+    ]
+
+
+def open_tasks_of(user: User) -> bool:
+    """Whether the person still holds open tasks (expertise tasks or council steps)."""
+    from council.models import CouncilTask
+
+    return (
+        Task.objects.filter(owner=user, status=STATUS.ASSIGNED, flow_task_type="HUMAN").exists()
+        or CouncilTask.objects.filter(assignee=user, status=CouncilTask.Status.OPEN).exists()
+    )

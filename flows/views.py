@@ -313,7 +313,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     ]
     from council.services import council_task_url
 
-    from .selectors import council_steps_of
+    from .selectors import can_manage_tasks, council_steps_of
 
     council_steps = [
         {"task": step, "url": council_task_url(step)} for step in council_steps_of(request.user)
@@ -321,7 +321,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "flows/inbox.html",
-        {"page": page, "rows": rows, "council_steps": council_steps},
+        {
+            "page": page,
+            "rows": rows,
+            "council_steps": council_steps,
+            "can_manage_tasks": can_manage_tasks(request.user),
+        },
     )
 
 

@@ -8,7 +8,7 @@ from accounts import views as accounts_views
 from council import views as council_views
 from documents import views as documents_views
 from flows import council_views as flow_council_views
-from flows import document_views
+from flows import document_views, handover_views
 from flows import views as flows_views
 from notifications import views as notifications_views
 from reports import views as reports_views
@@ -48,6 +48,8 @@ flows_patterns = (
     [
         path("inbox/", flows_views.inbox, name="inbox"),
         path("tasks/<int:task_pk>/", flows_views.task_dispatch, name="task"),
+        path("tasks/unowned/", handover_views.unowned, name="unowned"),
+        path("tasks/<int:task_pk>/reassign/", handover_views.reassign, name="reassign"),
     ],
     "flows",
 )

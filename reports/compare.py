@@ -22,6 +22,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 # Words (any script: ң ө ү are word characters), runs of spaces, single other characters.
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+WORD = re.compile(r"\w")
+# A kept run this short, with no letter or digit, between two changes joins them.
+SEPARATOR_MAX = 2
 # Below this similarity a replaced paragraph reads better as one deleted and one new.
 PAIR_RATIO = 0.4
 # Unchanged paragraphs kept around a change; longer unchanged runs fold away.
@@ -59,15 +62,37 @@ class Comparison:
 def words_diff(old: str, new: str) -> SafeString:
     """`old` turned into `new`, inline: removed words in <del>, added ones in <ins>."""
     a, b = TOKEN.findall(old), TOKEN.findall(new)
-    parts = []
+    # (changed?, old text, new text); a space or a stray mark kept between two changes
+    # joins them, so that "two words" replaced by "three new words" reads as one change,
+    # not a mosaic.
+    chunks: list[list] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            parts.append(escape("".join(a[i1:i2])))
+        chunks.append([tag != "equal", "".join(a[i1:i2]), "".join(b[j1:j2])])
+    merged: list[list] = []
+    for index, chunk in enumerate(chunks):
+        between_changes = (
+            not chunk[0]
+            and len(chunk[1]) <= SEPARATOR_MAX
+            and not WORD.search(chunk[1])
+            and 0 < index < len(chunks) - 1
+            and chunks[index + 1][0]
+            and merged
+            and merged[-1][0]
+        )
+        if (chunk[0] or between_changes) and merged and merged[-1][0]:
+            merged[-1][1] += chunk[1]
+            merged[-1][2] += chunk[2]
+        else:
+            merged.append(list(chunk))
+    parts = []
+    for changed, old_text, new_text in merged:
+        if not changed:
+            parts.append(escape(old_text))
             continue
-        if i2 > i1:
-            parts.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if j2 > j1:
-            parts.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+        if old_text:
+            parts.append(f"<del>{escape(old_text)}</del>")
+        if new_text:
+            parts.append(f"<ins>{escape(new_text)}</ins>")
     return mark_safe("".join(parts))  # every piece escaped above
 
 

@@ -81,6 +81,11 @@ def test_words_are_marked_inside_a_changed_paragraph():
     assert html == ("окуучулардын <del>билимин</del><ins>сабаттуулугун</ins> жогорулатуу")
 
 
+def test_neighbouring_changed_words_read_as_one_change():
+    html = words_diff("отурумдары жылына эки жолу", "отурумдары ар бир чейректе жолу")
+    assert html == "отурумдары <del>жылына эки</del><ins>ар бир чейректе</ins> жолу"
+
+
 def test_paragraphs_are_kept_inserted_removed_or_changed():
     result = compare_paragraphs(["A a", "B b", "C c"], ["A a", "B x", "D d", "C c"])
     kinds = [item.kind for item in result.items]

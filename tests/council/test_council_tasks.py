@@ -189,3 +189,36 @@ def test_the_inbox_reads_council_steps_in_a_fixed_number_of_queries(world):
         response = client.get(url)
     assert len(response.context["council_steps"]) == 5
     assert len(five) == len(one)
+
+
+def test_a_new_secretary_chosen_in_the_admin_takes_over_the_step(world):
+    from council.models import CouncilMember
+
+    first_session_done(world)
+    session = schedule(world, world.year.starts_on + datetime.timedelta(days=30), free="Маселе")
+    members = list(CouncilMember.objects.filter(council=world.council).order_by("pk"))
+    data = {
+        "school": world.school.pk,
+        "academic_year": world.year.pk,
+        "chair": world.chair.pk,
+        "secretary": world.expert2.pk,
+        "members-TOTAL_FORMS": str(len(members)),
+        "members-INITIAL_FORMS": str(len(members)),
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+    }
+    for i, member in enumerate(members):
+        data.update(
+            {
+                f"members-{i}-id": member.pk,
+                f"members-{i}-council": world.council.pk,
+                f"members-{i}-user": member.user_id,
+                f"members-{i}-category": member.category,
+            }
+        )
+    response = world.client(world.admin).post(
+        reverse("admin:council_council_change", args=[world.council.pk]), data
+    )
+    assert response.status_code == 302
+    assert steps(world.expert2) == [(CouncilTask.Kind.PROTOCOL, session.pk)]
+    assert steps(world.secretary) == []

@@ -222,3 +222,33 @@ def test_a_new_secretary_chosen_in_the_admin_takes_over_the_step(world):
     assert response.status_code == 302
     assert steps(world.expert2) == [(CouncilTask.Kind.PROTOCOL, session.pk)]
     assert steps(world.secretary) == []
+
+
+def test_a_postponed_document_asks_for_an_agenda_again_and_a_recommended_one_does_not(world):
+    first_session_done(world)
+    postponed = through_expertise(world, world.author, "Өнүгүү программасы")
+    approved = through_expertise(world, world.author, "Билим берүү программасы")
+    session = schedule(
+        world, world.year.starts_on + datetime.timedelta(days=30), [postponed, approved]
+    )
+    assert steps(world.chair) == []  # both on the agenda
+    members = [getattr(world, name) for name in MEMBERS]
+    by_document = {item.document_id: item.position for item in session.items.all()}
+    world.client(world.secretary).post(
+        reverse("council:protocol_edit", args=[session.pk]),
+        protocol_post(
+            session,
+            members,
+            {
+                by_document[postponed.pk]: ("postpone", (5, 0, 0)),
+                by_document[approved.pk]: ("recommend_approval", (5, 0, 0)),
+            },
+        ),
+    )
+    world.client(world.chair).post(reverse("council:protocol_confirm", args=[session.pk]))
+    world.client(world.secretary).post(reverse("council:protocol_confirm", args=[session.pk]))
+    # The postponed document waits for another session: the chair is asked again, once.
+    assert steps(world.chair) == [(CouncilTask.Kind.AGENDA, None)]
+    notices = Notification.objects.filter(recipient=world.chair, kind=Kind.TASK_ASSIGNED)
+    latest = notices.order_by("-pk").first()
+    assert latest.params["document"] == postponed.title

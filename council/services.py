@@ -55,6 +55,9 @@ def _require_chair(council: Council, user: User) -> None:
 def _require_writer(session: Session, user: User) -> Protocol:
     if not can_write_protocol(session.council, user):
         raise PermissionDenied(_("Only the secretary of the council writes the protocol."))
+    # The council's row first, then the protocol's: the order protocol_sign and
+    # council_tasks_sync take them in, so concurrent writes never deadlock.
+    Council.objects.select_for_update().get(pk=session.council_id)
     protocol = Protocol.objects.select_for_update().get(session=session)
     if protocol.is_confirmed:
         raise ValidationError(_("The protocol is confirmed and can no longer be changed."))
@@ -399,7 +402,14 @@ def council_tasks_sync(*, council: Council, today: datetime.date | None = None) 
     from .models import CouncilTask
 
     today = today or timezone.localdate()
-    council = Council.objects.select_related("academic_year").get(pk=council.pk)
+    # Serialized per council: two documents recommended at the same moment must open one
+    # agenda step, not trip the unique constraint. Every council write takes the council's
+    # row before its protocol's, so this adds no lock-order inversion.
+    council = (
+        Council.objects.select_for_update(of=("self",))
+        .select_related("academic_year")
+        .get(pk=council.pk)
+    )
     wanted = _wanted_steps(council, today)
     open_rows = list(
         CouncilTask.objects.select_for_update().filter(

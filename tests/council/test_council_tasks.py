@@ -252,3 +252,71 @@ def test_a_postponed_document_asks_for_an_agenda_again_and_a_recommended_one_doe
     notices = Notification.objects.filter(recipient=world.chair, kind=Kind.TASK_ASSIGNED)
     latest = notices.order_by("-pk").first()
     assert latest.params["document"] == postponed.title
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_documents_recommended_at_once_open_one_agenda_step(monkeypatch):
+    """Two decisions in two threads and connections (PostgreSQL): the council's row lock
+    makes them open one agenda step; without it the second hits the unique constraint."""
+    import threading
+    import time
+
+    from django.test import Client
+
+    from council import services as council_services
+    from tests.conftest import build_world
+    from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+
+    assert connection.vendor == "postgresql"
+    world = build_world()
+    due = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+
+    for title in ("Биринчи документ", "Экинчи документ"):
+        create_and_submit(world, title=title)
+        screen = the_task(world.chair, "screen")
+        world.client(world.chair).post(
+            reverse("flows:task", args=[screen.pk]),
+            {"action": "accept", "experts": [world.expert1.pk], "due_date": due},
+        )
+        review = the_task(world.expert1, "review")
+        world.client(world.expert1).post(
+            reverse("flows:task", args=[review.pk]), review_post("approve", [])
+        )
+    from viewflow.workflow.models import Task
+
+    decides = list(Task.objects.filter(owner=world.chair, status="ASSIGNED"))
+    assert len(decides) == 2
+    original = council_services._wanted_steps
+
+    def slow_wanted_steps(council, today):
+        result = original(council, today)
+        time.sleep(0.5)  # both would decide "no agenda step yet" without the lock
+        return result
+
+    monkeypatch.setattr(council_services, "_wanted_steps", slow_wanted_steps)
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def decide(task):
+        try:
+            client = Client()
+            client.force_login(world.chair)
+            barrier.wait()
+            response = client.post(
+                reverse("flows:task", args=[task.pk]), {"decision": "recommend", "reason": ""}
+            )
+            results.append(response.status_code)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(task,)) for task in decides]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert results == [302, 302]
+    assert CouncilTask.objects.filter(kind="agenda", status="open").count() == 1

@@ -20,6 +20,11 @@ from difflib import SequenceMatcher
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import User
+from documents.models import Document, DocumentVersion, Recommendation
+
+from .models import VersionText
+
 # Words (any script: ң ө ү are word characters), runs of spaces, single other characters.
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 WORD = re.compile(r"\w")
@@ -183,31 +188,30 @@ def _fold(rows: list[Row]) -> list[Row | Fold]:
 
 @dataclass
 class VersionPair:
-    document: object
-    versions: list  # every version of the document, oldest first, each with `.text` or None
-    old: object
-    new: object
+    document: Document
+    versions: list[DocumentVersion]  # oldest first
+    old: DocumentVersion
+    new: DocumentVersion
     comparison: Comparison | None  # None while a version's text is still being extracted
-    waiting: list = field(default_factory=list)  # versions whose text is not extracted yet
+    waiting: list[DocumentVersion] = field(default_factory=list)  # text not extracted yet
     title_diff: SafeString | None = None
-    recommendations: list = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
 
 
-def _text_of(version):
-    from reports.models import VersionText
-
+def _text_of(version: DocumentVersion) -> VersionText | None:
     try:
         return version.text
     except VersionText.DoesNotExist:
         return None
 
 
-def version_pair(*, user, document, old_number: int | None, new_number: int | None):
+def version_pair(
+    *, user: User, document: Document, old_number: int | None, new_number: int | None
+) -> VersionPair | None:
     """Two versions of `document` compared, for `user` (who may open the document), with
     the recommendations the author answered in between beside them, as far as `user` may
     see them (blind expertise: flows.selectors.reviews_visible_to). None when the document
     has fewer than two versions."""
-    from documents.models import Recommendation
     from flows.selectors import reviews_visible_to
 
     versions = list(document.versions.select_related("text").order_by("number"))

@@ -226,3 +226,52 @@ def test_the_list_reads_a_fixed_number_of_queries(world):
         response = client.get(reverse("flows:unowned"))
     assert len(response.context["rows"]) == 4
     assert len(more) <= len(one) + 1  # one more role's holders (the chair's)
+
+
+def test_when_the_director_changes_the_new_director_is_offered_the_approval(world):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+    from tests.council.test_council_year import protocol_post, schedule, through_expertise
+
+    members = [world.chair, world.expert1, world.expert2, world.expert3, world.secretary]
+    plan = through_expertise(world, world.secretary, "Иш планы", "work_plan")
+    first = schedule(world, world.year.starts_on + datetime.timedelta(days=20), [plan], free="Х")
+    world.client(world.secretary).post(
+        reverse("council:protocol_edit", args=[first.pk]),
+        protocol_post(
+            first,
+            members,
+            {1: ("recommend_approval", (5, 0, 0)), 2: ("other", (5, 0, 0))},
+            secretary=world.secretary,
+        ),
+    )
+    for user in (world.chair, world.secretary):
+        world.client(user).post(reverse("council:protocol_confirm", args=[first.pk]))
+    ped = the_task(world.chair, "pedagogical")
+    world.client(world.chair).post(
+        reverse("flows:task", args=[ped.pk]),
+        {
+            "outcome": "considered",
+            "protocol_number": "3",
+            "considered_on": timezone.localdate().isoformat(),
+        },
+    )
+    approve = the_task(world.director, "approve")
+
+    # The director's role goes to the second teacher; the old director stays active.
+    directors = Group.objects.get(name=Role.DIRECTOR)
+    directors.user_set.remove(world.director)
+    directors.user_set.add(world.teacher2)
+    rows = unowned_rows(world, world.admin)
+    assert [r["task"].pk for r in rows] == [approve.pk]
+    assert rows[0]["reason"] == "role" and rows[0]["suggested"] == world.teacher2.pk
+    world.client(world.admin).post(
+        reverse("flows:reassign", args=[approve.pk]), {"owner": world.teacher2.pk}
+    )
+    response = world.client(world.teacher2).post(
+        reverse("flows:task", args=[approve.pk]), {"outcome": "approve", "reason": ""}
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.stage == "approved" and plan.approved_by == world.teacher2

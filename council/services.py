@@ -362,7 +362,9 @@ def _protocol_due(session: Session, today: datetime.date) -> datetime.date:
     return max(session.date + datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS), today)
 
 
-def _wanted_steps(council: Council, today: datetime.date) -> dict[tuple, tuple[int, object]]:
+def _wanted_steps(
+    council: Council, today: datetime.date
+) -> dict[tuple, tuple[datetime.date, Session | None]]:
     """What should be open now: {(kind, session_id, assignee_id): (due, session)}."""
     from .models import CouncilTask
 

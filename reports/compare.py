@@ -39,9 +39,12 @@ CONTEXT = 1
 @dataclass
 class Row:
     kind: str  # "same", "changed", "inserted", "deleted"
-    html: SafeString
+    html: SafeString  # inline
     old_number: int | None = None
     new_number: int | None = None
+    # Side by side: the paragraph as it was and as it is ("" where there is none).
+    old_html: SafeString = field(default_factory=SafeString)
+    new_html: SafeString = field(default_factory=SafeString)
 
 
 @dataclass
@@ -64,12 +67,11 @@ class Comparison:
         return not (self.changed or self.inserted or self.deleted)
 
 
-def words_diff(old: str, new: str) -> SafeString:
-    """`old` turned into `new`, inline: removed words in <del>, added ones in <ins>."""
+def _word_chunks(old: str, new: str) -> list[list]:
+    """[changed?, old text, new text] runs of `old` turned into `new`, word by word."""
     a, b = TOKEN.findall(old), TOKEN.findall(new)
-    # (changed?, old text, new text); a space or a stray mark kept between two changes
-    # joins them, so that "two words" replaced by "three new words" reads as one change,
-    # not a mosaic.
+    # A space or a stray mark kept between two changes joins them, so that "two words"
+    # replaced by "three new words" reads as one change, not a mosaic.
     chunks: list[list] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         chunks.append([tag != "equal", "".join(a[i1:i2]), "".join(b[j1:j2])])
@@ -79,18 +81,21 @@ def words_diff(old: str, new: str) -> SafeString:
             not chunk[0]
             and len(chunk[1]) <= SEPARATOR_MAX
             and not WORD.search(chunk[1])
-            and 0 < index < len(chunks) - 1
+            and index < len(chunks) - 1
             and chunks[index + 1][0]
-            and merged
-            and merged[-1][0]
         )
         if (chunk[0] or between_changes) and merged and merged[-1][0]:
             merged[-1][1] += chunk[1]
             merged[-1][2] += chunk[2]
         else:
             merged.append(list(chunk))
+    return merged
+
+
+def words_diff(old: str, new: str) -> SafeString:
+    """`old` turned into `new`, inline: removed words in <del>, added ones in <ins>."""
     parts = []
-    for changed, old_text, new_text in merged:
+    for changed, old_text, new_text in _word_chunks(old, new):
         if not changed:
             parts.append(escape(old_text))
             continue
@@ -99,6 +104,22 @@ def words_diff(old: str, new: str) -> SafeString:
         if new_text:
             parts.append(f"<ins>{escape(new_text)}</ins>")
     return mark_safe("".join(parts))  # every piece escaped above
+
+
+def words_sides(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """The same change side by side: `old` with its removed words in <del>, `new` with its
+    added ones in <ins>."""
+    left, right = [], []
+    for changed, old_text, new_text in _word_chunks(old, new):
+        if not changed:
+            left.append(escape(old_text))
+            right.append(escape(new_text))
+            continue
+        if old_text:
+            left.append(f"<del>{escape(old_text)}</del>")
+        if new_text:
+            right.append(f"<ins>{escape(new_text)}</ins>")
+    return mark_safe("".join(left)), mark_safe("".join(right))  # every piece escaped above
 
 
 def _similar(old: str, new: str) -> bool:
@@ -111,17 +132,20 @@ def compare_paragraphs(old: list[str], new: list[str]) -> Comparison:
     rows: list[Row] = []
 
     def deleted(i: int) -> None:
-        rows.append(Row("deleted", mark_safe(f"<del>{escape(old[i])}</del>"), old_number=i + 1))
+        html = mark_safe(f"<del>{escape(old[i])}</del>")
+        rows.append(Row("deleted", html, old_number=i + 1, old_html=html))
         result.deleted += 1
 
     def inserted(j: int) -> None:
-        rows.append(Row("inserted", mark_safe(f"<ins>{escape(new[j])}</ins>"), new_number=j + 1))
+        html = mark_safe(f"<ins>{escape(new[j])}</ins>")
+        rows.append(Row("inserted", html, new_number=j + 1, new_html=html))
         result.inserted += 1
 
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                rows.append(Row("same", escape(old[i]), old_number=i + 1, new_number=j + 1))
+                html = escape(old[i])
+                rows.append(Row("same", html, i + 1, j + 1, old_html=html, new_html=html))
         elif tag == "delete":
             for i in range(i1, i2):
                 deleted(i)
@@ -133,12 +157,15 @@ def compare_paragraphs(old: list[str], new: list[str]) -> Comparison:
             for k in range(pairs):
                 i, j = i1 + k, j1 + k
                 if _similar(old[i], new[j]):
+                    left, right = words_sides(old[i], new[j])
                     rows.append(
                         Row(
                             "changed",
                             words_diff(old[i], new[j]),
                             old_number=i + 1,
                             new_number=j + 1,
+                            old_html=left,
+                            new_html=right,
                         )
                     )
                     result.changed += 1

@@ -352,4 +352,7 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
 
         for version in pair.waiting:
             enqueue_on_commit(VERSION_TASK_NAME, version.pk)
-    return render(request, "reports/compare.html", {"document": document, "pair": pair})
+    side = request.GET.get("view") == "side"
+    return render(
+        request, "reports/compare.html", {"document": document, "pair": pair, "side": side}
+    )

@@ -66,7 +66,8 @@ def test_the_version_comparison_fits_a_phone(live_server, tmp_path):
         target = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "shot.png"
         page.screenshot(path=str(target), full_page=True)
         # The other new pages fit the phone too (the inbox with its council steps).
-        for url in (reverse("flows:inbox"), reverse("flows:unowned")):
+        side = reverse("documents:compare", args=[plan.pk]) + "?view=side"
+        for url in (side, reverse("flows:inbox"), reverse("flows:unowned")):
             page.goto(f"{base}{url}")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{url} is {width}px wide on a 390px phone"

@@ -276,3 +276,18 @@ def test_the_comparison_reads_a_fixed_number_of_queries(world, django_assert_num
     with CaptureQueriesContext(connection) as big:
         compare(client, document)
     assert len(big) == len(small) <= 16
+
+
+def test_side_by_side_shows_each_version_in_its_own_column(world):
+    document = submit_new(world, "odt", V1)
+    return_and_resubmit(world, document, "odt", V2 + "\n<script>alert(1)</script>")
+    extract_all()
+    response = compare(world.client(world.chair), document, view="side")
+    html = response.content.decode()
+    assert response.context["side"]
+    changed = html.split('data-testid="diff-changed"')[1].split("</div>")[0]
+    left, right = changed.split("</p>")[:2]
+    assert "<del>билимин</del>" in left and "<ins>" not in left
+    assert "<ins>функционалдык сабаттуулугун</ins>" in right and "<del>" not in right
+    assert "<script>" not in html.split('data-testid="diff"')[1]
+    assert "&lt;script&gt;" in html

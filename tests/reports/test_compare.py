@@ -195,6 +195,7 @@ def test_recommendations_and_answers_stand_beside_the_changes(world):
     # The document page links to the comparison.
     detail = world.client(world.expert1).get(reverse("documents:detail", args=[document.pk]))
     assert 'data-testid="compare-versions"' in detail.content.decode()
+    assert link in detail.content.decode()  # "what changed" beside version 2
 
 
 def test_only_people_who_may_open_the_versions_compare_them(world):

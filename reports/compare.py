@@ -223,6 +223,8 @@ class VersionPair:
     waiting: list[DocumentVersion] = field(default_factory=list)  # text not extracted yet
     title_diff: SafeString | None = None
     recommendations: list[Recommendation] = field(default_factory=list)
+    # Versions whose file gave no text (a scanned image): nothing to compare word by word.
+    textless: list[DocumentVersion] = field(default_factory=list)
 
 
 def _text_of(version: DocumentVersion) -> VersionText | None:
@@ -266,6 +268,7 @@ def version_pair(
         else compare_paragraphs(old_text.paragraphs, new_text.paragraphs),
         waiting=waiting,
         title_diff=words_diff(old.title, new.title) if old.title != new.title else None,
+        textless=[v for v, t in ((old, old_text), (new, new_text)) if t and not t.paragraphs],
     )
     pair.recommendations = list(
         Recommendation.objects.filter(

@@ -292,3 +292,12 @@ def test_side_by_side_shows_each_version_in_its_own_column(world):
     assert "<ins>функционалдык сабаттуулугун</ins>" in right and "<del>" not in right
     assert "<script>" not in html.split('data-testid="diff"')[1]
     assert "&lt;script&gt;" in html
+
+
+def test_a_version_without_text_says_so(world):
+    document = submit_new(world, "docx", V1)
+    return_and_resubmit(world, document, "docx", V2)
+    extract_all()
+    VersionText.objects.filter(version__number=2).update(paragraphs=[])  # a scanned image
+    html = compare(world.client(world.chair), document).content.decode()
+    assert 'data-testid="compare-textless"' in html

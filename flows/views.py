@@ -81,6 +81,9 @@ class TaskView(View):
         self.document = Document.objects.select_related(
             "author", "academic_year", "methodical_association", "school"
         ).get(pk=self.activation.process.document_id)
+        # The services and the flow's handlers read `process.document`: the row just read,
+        # not a second SELECT of it within the same transition.
+        self.activation.process.document = self.document
 
     def context(self, **extra: Any) -> dict[str, Any]:
         version = services.latest_version(self.document)
@@ -313,7 +316,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     ]
     from council.services import council_task_url
 
-    from .selectors import can_manage_tasks, council_steps_of
+    from .selectors import council_steps_of
 
     council_steps = [
         {"task": step, "url": council_task_url(step)} for step in council_steps_of(request.user)
@@ -325,7 +328,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "council_steps": council_steps,
-            "can_manage_tasks": can_manage_tasks(request.user),
+            # From the cached permissions (no query); the page itself checks exactly.
+            "can_manage_tasks": request.user.has_perm("accounts.change_user")
+            or request.user.has_perm("flows.chair_expertiseprocess"),
         },
     )
 

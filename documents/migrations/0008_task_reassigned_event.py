@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0006_document_file_sha256'),
+        ('documents', '0007_sweep_indexes'),
     ]
 
     operations = [

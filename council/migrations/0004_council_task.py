@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('council', '0002_annualreport_session_protocol_attendance_agendaitem_and_more'),
+        ('council', '0003_sweep_and_reminder_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('documents', '0006_document_file_sha256'),
-        ('reports', '0002_postgresql_indexes'),
+        ('reports', '0003_documenttext_school'),
     ]
 
     operations = [

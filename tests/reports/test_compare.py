@@ -251,6 +251,9 @@ def test_a_submission_enqueues_the_text_and_the_sweep_finds_what_was_lost(
     version = document.versions.get()
     assert mock.call("reports.tasks.version_text_build", args=[version.pk]) in send.mock_calls
     assert list(versions_to_extract()) == [version]
+    # Only recent submissions can have lost their build: the sweep reads the last days.
+    later = timezone.now() + datetime.timedelta(days=8)
+    assert list(versions_to_extract(now=later)) == []
     with mock.patch("reports.tasks.enqueue_on_commit") as enqueue:
         document_text_sweep()
     enqueue.assert_any_call("reports.tasks.version_text_build", version.pk)

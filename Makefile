@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,7 @@ bench-national: install
 
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache
+
+# Refresh the README's pictures (docs/*.png) from the demo school, in headless Chromium.
+screenshots: install-dev system-deps
+	UPDATE_SCREENSHOTS=1 scripts/test.sh -q tests/e2e/test_compare_phone.py

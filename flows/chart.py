@@ -66,7 +66,7 @@ MAIN_STEPS: list[tuple[Any, tuple[str, ...]]] = [
 def stage_steps(document: Document) -> list[Step]:
     """The main steps with the document's place among them. A stage off the main path
     (returned, in revision, rejected) shows on its step in its own words."""
-    current = next(i for i, (_label, stages) in enumerate(MAIN_STEPS) if document.stage in stages)
+    current = next((i for i, (_l, stages) in enumerate(MAIN_STEPS) if document.stage in stages), 0)
     steps = []
     for i, (label, _stages) in enumerate(MAIN_STEPS):
         if i < current or document.stage == Stage.APPROVED:

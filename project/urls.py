@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from api import views as api_views
+from api.api import api
 from council import views as council_views
 from documents import views as documents_views
 from flows import council_views as flow_council_views
@@ -100,5 +102,8 @@ urlpatterns = [
     path("council/", include(council_patterns)),
     path("notifications/", include(notifications_patterns)),
     path("reports/", include("reports.urls")),
+    path("profile/", api_views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", api_views.token_revoke, name="token_revoke"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

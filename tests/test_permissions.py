@@ -252,6 +252,9 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     # Everyone may search; what they find is what they may see (test_search_*).
     "reports:search": (lambda s: reverse("reports:search") + "?q=план", "get", everyone(200)),
     # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
+    "profile": (lambda s: reverse("profile"), "get", everyone(200)),
+    # Revokes only the user's own tokens: see tests/api/test_tokens.py.
+    "token_revoke": (lambda s: reverse("token_revoke", args=[1]), "post", everyone(302)),
     "notifications:read": (
         lambda s: reverse("notifications:read", args=[s.chair_notice.pk]),
         "post",
@@ -290,6 +293,8 @@ def named_urls(resolver: URLResolver | None = None, prefix: str = "") -> set[str
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue  # Django's admin has its own permission system and tests
+            if entry.namespace == "api-1":
+                continue  # the REST API's own matrix: tests/api/test_permissions.py
             ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
             names |= named_urls(entry, ns)
         elif isinstance(entry, URLPattern) and entry.name:

@@ -25,7 +25,7 @@ from reports.forms import ListFilterForm
 from reports.selectors import school_documents
 
 from . import present
-from .pagination import MAX_PAGE_SIZE, paginate
+from .pagination import MAX_PAGE_SIZE, ObjectId, paginate
 from .problems import ERRORS, FormInvalid, Problem
 from .schemas import DocumentDetail, DocumentIn, DocumentPage, DocumentSummary
 
@@ -65,7 +65,7 @@ def document_list(request: HttpRequest, filters: Query[DocumentFilters]) -> dict
     )
 
 
-def visible_document(request: HttpRequest, document_id: int) -> Document:
+def visible_document(request: HttpRequest, document_id: ObjectId) -> Document:
     return get_object_or_404(
         selectors.documents_visible_to(request.user).select_related(
             "author", "academic_year", "methodical_association", "school", "approved_by"
@@ -126,11 +126,11 @@ def document_detail_data(request: HttpRequest, document: Document) -> dict[str, 
 
 
 @router.get(
-    "/{int:document_id}",
+    "/{document_id}",
     response={200: DocumentDetail, ERRORS: Problem},
     url_name="document",
 )
-def document_detail(request: HttpRequest, document_id: int) -> dict[str, Any]:
+def document_detail(request: HttpRequest, document_id: ObjectId) -> dict[str, Any]:
     """A document with its versions, rounds (reviews stay blind to an expert of the round
     until they have given their own opinion), recommendations and answers, and timeline."""
     return document_detail_data(request, visible_document(request, document_id))
@@ -148,12 +148,12 @@ FILE_RESPONSE = {
 
 
 @router.get(
-    "/{int:document_id}/versions/{int:number}/file",
+    "/{document_id}/versions/{number}/file",
     response={ERRORS: Problem},
     url_name="version_file",
     openapi_extra={"responses": FILE_RESPONSE},
 )
-def version_file(request: HttpRequest, document_id: int, number: int) -> FileResponse:
+def version_file(request: HttpRequest, document_id: ObjectId, number: ObjectId) -> FileResponse:
     document = visible_document(request, document_id)
     version = get_object_or_404(document.versions, number=number)
     return attachment_response(version.file, version.file_name, version.file_kind)
@@ -168,7 +168,7 @@ def _form(request: HttpRequest, payload: DocumentIn, upload: UploadedFile | None
     return form
 
 
-def _reload(document_id: int) -> Document:
+def _reload(document_id: ObjectId) -> Document:
     return Document.objects.select_related(
         "author", "academic_year", "methodical_association", "school", "approved_by"
     ).get(pk=document_id)
@@ -188,13 +188,13 @@ def document_create(
 
 # POST, not PUT: a multipart body with a file is parsed by Django for POST only.
 @router.post(
-    "/{int:document_id}",
+    "/{document_id}",
     response={200: DocumentSummary, ERRORS: Problem},
     url_name="document_update",
 )
 def document_update(
     request: HttpRequest,
-    document_id: int,
+    document_id: ObjectId,
     payload: Form[DocumentIn],
     upload: UploadedFile | None = OPTIONAL_FILE,
 ) -> dict[str, Any]:
@@ -218,11 +218,11 @@ def document_update(
 
 
 @router.post(
-    "/{int:document_id}/submit",
+    "/{document_id}/submit",
     response={200: DocumentSummary, ERRORS: Problem},
     url_name="document_submit",
 )
-def submit(request: HttpRequest, document_id: int) -> dict[str, Any]:
+def submit(request: HttpRequest, document_id: ObjectId) -> dict[str, Any]:
     """Submit a draft for expertise: version 1 is frozen and the chair gets the screening."""
     document = get_object_or_404(
         Document, pk=document_id, author=request.user, school_id=request.user.school_id

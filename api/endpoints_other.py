@@ -19,7 +19,7 @@ from notifications.services import mark_read
 from reports import selectors as reports
 
 from . import present
-from .pagination import MAX_PAGE_SIZE, paginate
+from .pagination import MAX_PAGE_SIZE, ObjectId, paginate
 from .problems import ERRORS, Problem
 from .schemas import (
     Dashboard,
@@ -102,12 +102,12 @@ def notifications(request: HttpRequest, query: Query[NotificationQuery]) -> dict
 
 
 @router.post(
-    "/notifications/{int:notification_id}/read",
+    "/notifications/{notification_id}/read",
     response={200: Marked, ERRORS: Problem},
     tags=["notifications"],
     url_name="notification_read",
 )
-def notification_read(request: HttpRequest, notification_id: int) -> dict[str, int]:
+def notification_read(request: HttpRequest, notification_id: ObjectId) -> dict[str, int]:
     """Mark one of the caller's notifications read (someone else's: 404)."""
     get_object_or_404(Notification, pk=notification_id, recipient=request.user)
     return {"marked": mark_read(user=request.user, notification_id=notification_id)}
@@ -131,7 +131,7 @@ def _session_row(s: Session) -> dict[str, Any]:
     return {
         "id": s.pk,
         "date": s.date,
-        "time": s.time,
+        "time": s.time.strftime("%H:%M") if s.time else None,
         "place": s.place,
         "quarter": s.quarter,
         "is_first": s.is_first,
@@ -177,7 +177,7 @@ def sessions(request: HttpRequest, query: Query[SessionQuery]) -> dict[str, Any]
     )
 
 
-def _visible_session(request: HttpRequest, session_id: int) -> Session:
+def _visible_session(request: HttpRequest, session_id: ObjectId) -> Session:
     session = get_object_or_404(
         Session.objects.select_related("council__academic_year", "protocol"),
         pk=session_id,
@@ -189,12 +189,12 @@ def _visible_session(request: HttpRequest, session_id: int) -> Session:
 
 
 @router.get(
-    "/council/sessions/{int:session_id}",
+    "/council/sessions/{session_id}",
     response={200: SessionDetail, ERRORS: Problem},
     tags=["council"],
     url_name="session",
 )
-def session_detail(request: HttpRequest, session_id: int) -> dict[str, Any]:
+def session_detail(request: HttpRequest, session_id: ObjectId) -> dict[str, Any]:
     """A session with its agenda, the protocol's record of each item, and attendance."""
     session = _visible_session(request, session_id)
     data = _session_row(session)
@@ -224,12 +224,12 @@ def session_detail(request: HttpRequest, session_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/council/sessions/{int:session_id}/confirm-protocol",
+    "/council/sessions/{session_id}/confirm-protocol",
     response={200: SessionOut, ERRORS: Problem},
     tags=["council"],
     url_name="protocol_confirm",
 )
-def protocol_confirm(request: HttpRequest, session_id: int) -> dict[str, Any]:
+def protocol_confirm(request: HttpRequest, session_id: ObjectId) -> dict[str, Any]:
     """The chair's or the secretary's confirmation of the protocol. With the second one the
     protocol is numbered and each document on the agenda moves on by the council's
     decision (under each document's flow lock, like the page)."""

@@ -26,7 +26,7 @@ from flows import forms, services
 from flows.selectors import inbox_tasks
 
 from . import present
-from .pagination import MAX_PAGE_SIZE, paginate
+from .pagination import MAX_PAGE_SIZE, ObjectId, paginate
 from .problems import ERRORS, ApiConflict, FormInvalid, Problem
 from .schemas import (
     ApproveIn,
@@ -91,7 +91,7 @@ def inbox(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     )
 
 
-def _own_task(request: HttpRequest, task_id: int) -> Task:
+def _own_task(request: HttpRequest, task_id: ObjectId) -> Task:
     return get_object_or_404(
         inbox_tasks(request.user).select_related(
             "process__expertiseprocess__document__methodical_association"
@@ -113,8 +113,8 @@ def _return_reason(document: Document) -> str:
     return ""
 
 
-@router.get("/{int:task_id}", response={200: TaskDetail, ERRORS: Problem}, url_name="task")
-def task_detail(request: HttpRequest, task_id: int) -> dict[str, Any]:
+@router.get("/{task_id}", response={200: TaskDetail, ERRORS: Problem}, url_name="task")
+def task_detail(request: HttpRequest, task_id: ObjectId) -> dict[str, Any]:
     """One of the caller's open tasks with what its step needs."""
     task = _own_task(request, task_id)
     data = _rows([task])[0]
@@ -143,7 +143,7 @@ def task_detail(request: HttpRequest, task_id: int) -> dict[str, Any]:
 
 
 def _perform(
-    request: HttpRequest, task_id: int, steps: tuple[str, ...], work: Callable[[Any], str]
+    request: HttpRequest, task_id: ObjectId, steps: tuple[str, ...], work: Callable[[Any], str]
 ) -> dict[str, Any]:
     task = get_object_or_404(
         Task.objects.select_related("process"),
@@ -177,8 +177,8 @@ def _check(form: Any) -> dict[str, Any]:
 DONE = {200: TaskDone, ERRORS: Problem}
 
 
-@router.post("/{int:task_id}/screen", response=DONE, url_name="task_screen")
-def screen(request: HttpRequest, task_id: int, payload: ScreenIn) -> dict[str, Any]:
+@router.post("/{task_id}/screen", response=DONE, url_name="task_screen")
+def screen(request: HttpRequest, task_id: ObjectId, payload: ScreenIn) -> dict[str, Any]:
     """The chair accepts the submission with experts and a due date, or returns it for
     formal fixes with a reason."""
 
@@ -211,8 +211,8 @@ def screen(request: HttpRequest, task_id: int, payload: ScreenIn) -> dict[str, A
     return _perform(request, task_id, ("screen",), work)
 
 
-@router.post("/{int:task_id}/review", response=DONE, url_name="task_review")
-def review(request: HttpRequest, task_id: int, payload: ReviewIn) -> dict[str, Any]:
+@router.post("/{task_id}/review", response=DONE, url_name="task_review")
+def review(request: HttpRequest, task_id: ObjectId, payload: ReviewIn) -> dict[str, Any]:
     """An expert's opinion, comment and recommendations."""
 
     def work(activation: Any) -> str:
@@ -234,8 +234,8 @@ def review(request: HttpRequest, task_id: int, payload: ReviewIn) -> dict[str, A
     return _perform(request, task_id, ("review",), work)
 
 
-@router.post("/{int:task_id}/decide", response=DONE, url_name="task_decide")
-def decide(request: HttpRequest, task_id: int, payload: DecideIn) -> dict[str, Any]:
+@router.post("/{task_id}/decide", response=DONE, url_name="task_decide")
+def decide(request: HttpRequest, task_id: ObjectId, payload: DecideIn) -> dict[str, Any]:
     """The chair's decision after the reviews: revise, reject (with a reason), recommend."""
 
     def work(activation: Any) -> str:
@@ -251,8 +251,8 @@ def decide(request: HttpRequest, task_id: int, payload: DecideIn) -> dict[str, A
     return _perform(request, task_id, ("decide",), work)
 
 
-@router.post("/{int:task_id}/resubmit", response=DONE, url_name="task_resubmit")
-def resubmit(request: HttpRequest, task_id: int, payload: ResubmitIn) -> dict[str, Any]:
+@router.post("/{task_id}/resubmit", response=DONE, url_name="task_resubmit")
+def resubmit(request: HttpRequest, task_id: ObjectId, payload: ResubmitIn) -> dict[str, Any]:
     """The author answers every recommendation (accepted / declined with a reason) and
     submits the new version (change the working copy first with POST /documents/{id}).
     With `submit: false` the answers are only saved."""
@@ -294,8 +294,8 @@ def resubmit(request: HttpRequest, task_id: int, payload: ResubmitIn) -> dict[st
     return _perform(request, task_id, ("fix", "revise"), work)
 
 
-@router.post("/{int:task_id}/pedagogical", response=DONE, url_name="task_pedagogical")
-def pedagogical(request: HttpRequest, task_id: int, payload: PedagogicalIn) -> dict[str, Any]:
+@router.post("/{task_id}/pedagogical", response=DONE, url_name="task_pedagogical")
+def pedagogical(request: HttpRequest, task_id: ObjectId, payload: PedagogicalIn) -> dict[str, Any]:
     """The chair records the pedagogical council's consideration ("Каралды": protocol №
     and date), or returns the document to its author with a reason."""
 
@@ -325,8 +325,8 @@ def pedagogical(request: HttpRequest, task_id: int, payload: PedagogicalIn) -> d
     return _perform(request, task_id, ("pedagogical",), work)
 
 
-@router.post("/{int:task_id}/approve", response=DONE, url_name="task_approve")
-def approve(request: HttpRequest, task_id: int, payload: ApproveIn) -> dict[str, Any]:
+@router.post("/{task_id}/approve", response=DONE, url_name="task_approve")
+def approve(request: HttpRequest, task_id: ObjectId, payload: ApproveIn) -> dict[str, Any]:
     """The director approves ("Бекитем": the document is registered) or returns it."""
 
     def work(activation: Any) -> str:

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
+from ninja import Path
 
 MAX_PAGE_SIZE = 100
+# A row id in a path: positive and within PostgreSQL's integer range, so that an id out
+# of range is a 422 for the caller, never a database error.
+MAX_ID = 2**31 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def paginate(

@@ -192,7 +192,8 @@ class ProtocolOut(Schema):
 class SessionOut(Schema):
     id: int
     date: datetime.date
-    time: datetime.time | None
+    # Local school time, "HH:MM" (a JSON Schema "time" would demand a UTC offset).
+    time: str | None = Field(pattern=r"^\d{2}:\d{2}$")
     place: str
     quarter: int
     is_first: bool

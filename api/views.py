@@ -71,3 +71,13 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if services.token_revoke(user=request.user, token_id=pk):
         messages.success(request, _("The token is revoked."))
     return redirect("profile")
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any other address under /api/: a problem document, not the HTML 404 page, since
+    the caller is a program."""
+    from django.utils.translation import pgettext
+
+    from .problems import problem
+
+    return problem(404, pgettext("problem", "Not found"))

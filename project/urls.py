@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
 from api import views as api_views
@@ -105,5 +105,6 @@ urlpatterns = [
     path("profile/", api_views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", api_views.token_revoke, name="token_revoke"),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_views.api_not_found),
     path("admin/", admin.site.urls),
 ]

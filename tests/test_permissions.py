@@ -253,6 +253,19 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     "reports:search": (lambda s: reverse("reports:search") + "?q=план", "get", everyone(200)),
     # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "profile": (lambda s: reverse("profile"), "get", everyone(200)),
+    # The staff import: a school administrator, into their own school only.
+    "staff_import": (lambda s: reverse("staff_import"), "get", everyone(403, admin=200)),
+    "staff_import_template": (
+        lambda s: reverse("staff_import_template"),
+        "get",
+        everyone(403, admin=200),
+    ),
+    # A set-password link with a wrong token: the page says so, to anyone.
+    "password_set": (
+        lambda s: reverse("password_set", args=["MQ", "wrong-token"]),
+        "get",
+        everyone(200, anonymous=200),
+    ),
     # Revokes only the user's own tokens: see tests/api/test_tokens.py.
     "token_revoke": (lambda s: reverse("token_revoke", args=[1]), "post", everyone(302)),
     "notifications:read": (

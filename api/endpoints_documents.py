@@ -79,6 +79,15 @@ def document_detail_data(request: HttpRequest, document: Document) -> dict[str, 
     council = council_for(school=document.school, academic_year=document.academic_year)
     my_task = open_task_for(user, document.pk)
     own_review_ids = {my_task.data.get("review")} - {None} if my_task else set()
+    rounds = selectors.document_reviews_by_round(document)
+    is_chair = council is not None and council.chair_id == user.pk
+    # The timeline names each opinion too: hidden where the round's reviews are.
+    blind = {
+        r.number
+        for r in rounds
+        if r.pk
+        in present.blind_rounds(rounds, user, is_chair=is_chair, own_review_ids=own_review_ids)
+    }
     data = present.document_summary(document)
     is_author = document.author_id == user.pk
     data.update(
@@ -105,12 +114,12 @@ def document_detail_data(request: HttpRequest, document: Document) -> dict[str, 
                 for v in selectors.document_versions(document)
             ],
             "rounds": present.rounds(
-                selectors.document_reviews_by_round(document),
-                user,
-                is_chair=council is not None and council.chair_id == user.pk,
-                own_review_ids=own_review_ids,
+                rounds, user, is_chair=is_chair, own_review_ids=own_review_ids
             ),
-            "timeline": [present.event(e) for e in selectors.document_timeline(document)],
+            "timeline": [
+                present.event(e, hide_opinion=e.round_number in blind and e.actor_id != user.pk)
+                for e in selectors.document_timeline(document)
+            ],
             "my_task": (
                 {
                     "id": my_task.pk,

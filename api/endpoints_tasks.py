@@ -217,11 +217,16 @@ def review(request: HttpRequest, task_id: ObjectId, payload: ReviewIn) -> dict[s
 
     def work(activation: Any) -> str:
         data = _check(forms.ReviewForm({"opinion": payload.opinion, "comment": payload.comment}))
-        texts = [t.strip() for t in payload.recommendations if t and t.strip()]
-        if any(len(t) > 4000 for t in texts):
-            raise FormInvalid(
-                {"recommendations": [_("A recommendation is at most 4000 characters.")]}
-            )
+        # Each text through the page's recommendation form (length, NUL characters).
+        texts = []
+        for number, text in enumerate(payload.recommendations, 1):
+            rec_form = forms.RecommendationForm({"text": text})
+            if not rec_form.is_valid():
+                raise FormInvalid(
+                    {f"recommendations.{number}": m for m in rec_form.errors.values()}
+                )
+            if rec_form.cleaned_data["text"].strip():
+                texts.append(rec_form.cleaned_data["text"].strip())
         services.review_complete(
             activation=activation,
             actor=request.user,

@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from documents.models import Document, DocumentEvent, ExpertiseRound, Recommendation, Review
+from documents.models import (
+    Document,
+    DocumentEvent,
+    EventKind,
+    ExpertiseRound,
+    Recommendation,
+    Review,
+)
 
 
 def user_ref(user: User | None) -> dict[str, Any] | None:
@@ -114,7 +121,9 @@ def rounds(
     return out
 
 
-def event(e: DocumentEvent) -> dict[str, Any]:
+def event(e: DocumentEvent, *, hide_opinion: bool = False) -> dict[str, Any]:
+    if hide_opinion and e.kind == EventKind.REVIEWED:
+        return {**event(e), "note": ""}
     return {
         "kind": e.kind,
         "text": str(e.get_kind_display()),

@@ -94,7 +94,12 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     assert first[world.expert1.pk]["hidden"] is True
     assert first[world.expert1.pk]["opinion"] == "" and first[world.expert1.pk]["comment"] == ""
     assert first[world.expert1.pk]["recommendations"] == []
+    # Nor does the timeline tell them expert 1's opinion.
+    reviewed = [e for e in seen_by_expert2["timeline"] if e["kind"] == "reviewed"]
+    assert len(reviewed) == 1 and reviewed[0]["note"] == ""
     seen_by_chair = chair.get(f"{API}/documents/{doc_id}").json()
+    reviewed = [e for e in seen_by_chair["timeline"] if e["kind"] == "reviewed"]
+    assert reviewed[0]["note"] == "Revise"
     first = {r["expert"]["id"]: r for r in seen_by_chair["rounds"][0]["reviews"]}
     assert first[world.expert1.pk]["opinion"] == "revise"
     assert [r["text"] for r in first[world.expert1.pk]["recommendations"]] == [

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from . import problems
 from .auth import SessionAuth, TokenAuth, TokenRateThrottle
@@ -26,16 +26,21 @@ class CouncilAPI(NinjaAPI):
         return schema
 
 
+class Utf8Renderer(JSONRenderer):
+    # Kyrgyz and Russian text as it is, not as \u escapes: readable with curl.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = CouncilAPI(
+    renderer=Utf8Renderer(),
     title="School council API",
     version="1",
     urls_namespace="api-1",
-    description=str(
-        _(
-            "Documents, their expertise and the council's records, scoped exactly like "
-            "the pages. Authenticate with a personal token (Authorization: Bearer …) "
-            "created on your profile page, or with the browser's session."
-        )
+    # For the programmers of the district's systems and apps: English, like the schema.
+    description=(
+        "Documents, their expertise and the council's records, scoped exactly like the "
+        "pages. Authenticate with a personal token (Authorization: Bearer …) created on "
+        "your profile page, or with the browser's session."
     ),
     auth=[TokenAuth(), SessionAuth()],
     throttle=[TokenRateThrottle()],

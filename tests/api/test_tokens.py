@@ -116,3 +116,15 @@ def test_the_documentation_page_uses_our_own_static_files(world):
     schema = Client().get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/tasks/{task_id}/review" in schema["paths"]
+
+
+def test_the_command_prints_a_working_token(world):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("api_token", "chair", "--name", "curl", "--days", "3", stdout=out)
+    key = out.getvalue().strip()
+    assert bearer(key).get("/api/v1/me").json()["username"] == "chair"
+    assert PersonalToken.objects.get(user=world.chair).name == "curl"

@@ -4,10 +4,12 @@ person, in their language, like a page."""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from ninja.errors import HttpError
@@ -57,23 +59,31 @@ class SessionAuth(APIKeyCookie):
 
 
 class TokenRateThrottle(BaseThrottle):
-    """Per token, a fixed window of one minute: `rate_per_minute` requests. Counted with
-    the cache's atomic add/incr, so two workers sharing a cache count together. Session
-    requests (a person clicking) are not limited here."""
+    """Per token, a fixed window of one minute: `rate_per_minute` requests, counted with
+    the "api" cache's atomic add/incr (Redis in production, so every worker counts
+    together). Session requests (a person clicking) are not limited here. If the cache
+    is unreachable the request goes through: a missing counter must not stop the
+    district's systems; the limit is back as soon as Redis is."""
+
+    down_until = 0.0  # after a cache failure, leave it alone for a while
 
     def allow_request(self, request: HttpRequest) -> bool:
         token = getattr(request, "api_token", None)
-        if token is None:
+        if token is None or time.monotonic() < TokenRateThrottle.down_until:
             return True
-        window = int(timezone.now().timestamp() // 60)
-        key = f"api-rate:{token.pk}:{window}"
-        cache.add(key, 0, timeout=120)
+        now = timezone.now().timestamp()
+        self.remaining = 60 - int(now) % 60
+        # The hash's start names the token: unlike its id, never reused by another.
+        key = f"rate:{token.key_hash[:24]}:{int(now // 60)}"
+        cache = caches["api"]
         try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.add(key, 1, timeout=120)
+            count = 1 if cache.add(key, 1, timeout=120) else cache.incr(key)
+        except ValueError:  # expired between add and incr: a new window
             count = 1
-        self.remaining = max(0, 60 - int(timezone.now().timestamp()) % 60)
+        except Exception:  # Redis down or slow
+            TokenRateThrottle.down_until = time.monotonic() + 30
+            logging.getLogger(__name__).warning("API rate counter unavailable; not limiting")
+            return True
         return count <= token.rate_per_minute
 
     def wait(self) -> float | None:

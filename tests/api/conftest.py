@@ -23,8 +23,10 @@ def api_client():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_windows():
-    # The per-token request counters live in the cache; each test starts from zero.
-    from django.core.cache import cache
+def _rate_counter_up():
+    # A test that takes Redis away must not leave the next one unlimited.
+    from api.auth import TokenRateThrottle
 
-    cache.clear()
+    TokenRateThrottle.down_until = 0.0
+    yield
+    TokenRateThrottle.down_until = 0.0

@@ -128,3 +128,34 @@ def test_the_command_prints_a_working_token(world):
     key = out.getvalue().strip()
     assert bearer(key).get("/api/v1/me").json()["username"] == "chair"
     assert PersonalToken.objects.get(user=world.chair).name == "curl"
+
+
+def test_with_redis_down_requests_go_through_without_waiting(world, settings):
+    import time
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "api": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    client = ApiClient(world.author)
+    PersonalToken.objects.filter(pk=client.token.pk).update(rate_per_minute=1)
+    started = time.monotonic()
+    statuses = [client.get("/api/v1/me").status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    assert time.monotonic() - started < 3  # one failed connection, then no more tries
+
+
+def test_the_counters_are_shared_through_redis(world, settings):
+    from django.core.cache import caches
+
+    if "Redis" not in settings.CACHES["api"]["BACKEND"]:
+        pytest.skip("REDIS_URL not set")
+    client = ApiClient(world.author)
+    with time_machine.travel(timezone.now().replace(second=10), tick=False):
+        client.get("/api/v1/me")
+        window = int(timezone.now().timestamp() // 60)
+    assert caches["api"].get(f"rate:{client.token.key_hash[:24]}:{window}") == 1

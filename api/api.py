@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
@@ -14,6 +15,12 @@ from .auth import SessionAuth, TokenAuth, TokenRateThrottle
 
 
 class CouncilAPI(NinjaAPI):
+    def create_response(self, request: Any, data: Any, **kwargs: Any) -> Any:
+        response = super().create_response(request, data, **kwargs)
+        # The caller's language (a token's person), which the middleware did not know yet.
+        response["Content-Language"] = translation.get_language()
+        return response
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """Errors are served as application/problem+json; say so in the schema."""
         schema = super().get_openapi_schema(*args, **kwargs)

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -57,9 +57,11 @@ def problem(
         body["detail"] = detail
     if errors:
         body["errors"] = {k: [str(m) for m in v] for k, v in errors.items()}
-    return JsonResponse(
+    response = JsonResponse(
         body, status=status, content_type=PROBLEM_TYPE, json_dumps_params={"ensure_ascii": False}
     )
+    response["Content-Language"] = get_language()
+    return response
 
 
 SOURCES = ("body", "form", "query", "path", "file", "header", "cookie")

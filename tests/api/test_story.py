@@ -284,6 +284,8 @@ def test_messages_come_in_the_callers_language(world):
     response = client.get(f"{API}/tasks/999999")
     assert response.status_code == 404
     assert response.json() == {"type": "about:blank", "title": "Не найдено", "status": 404}
+    assert response["Content-Language"] == "ru"
+    assert client.get(f"{API}/me")["Content-Language"] == "ru"
     world.author.language = "ky"
     world.author.save(update_fields=["language"])
     author = ApiClient(world.author)

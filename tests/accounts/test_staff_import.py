@@ -211,6 +211,11 @@ def test_only_a_school_administrator_opens_the_page(world):
         assert world.client(user).get("/staff/import/").status_code == 403
         assert world.client(user).get("/staff/import/template.xlsx").status_code == 403
     assert world.client(world.admin).get("/staff/import/").status_code == 200
+    assert (
+        'data-testid="staff-import-link"'
+        in world.client(world.admin).get("/profile/").content.decode()
+    )
+    assert "staff-import-link" not in world.client(world.chair).get("/profile/").content.decode()
 
 
 def test_the_district_administrator_imports_into_the_district_schools(world, tmp_path):

@@ -1,8 +1,8 @@
 """The API fuzzed against its own OpenAPI schema (schemathesis), with the demo school
 loaded (`manage.py load_demo`): data that follows the schema and data that breaks it, as
-the chair, a teacher and the district administrator, on random ids and on the demo's real
-documents, tasks and sessions. No answer may be a server error, an undocumented status
-or content type, or a body that contradicts the schema."""
+the chair, a teacher, an expert and the district administrator, on random ids and on the
+demo's real documents, tasks and sessions. No answer may be a server error, an
+undocumented status or content type, or a body that contradicts the schema."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def connection_kept():
 def test_the_api_answers_every_request_within_its_schema(settings, connection_kept):
     call_command("load_demo", verbosity=0)
     settings.API_TOKEN_RATE_PER_MINUTE = 1_000_000  # the fuzzer is faster than a person
-    personas = ["chair", "teacher", "district"]
+    personas = ["chair", "teacher", "expert1", "district"]
     keys = {
         name: token_create(user=User.objects.get(username=name), name="fuzz", days=1)[1]
         for name in personas

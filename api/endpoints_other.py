@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -13,6 +13,7 @@ from pydantic import Field
 from accounts.models import School
 from council.models import Session
 from council.selectors import can_view_council, council_of_user
+from documents.downloads import attachment_response
 from notifications.models import Notification
 from notifications.rendering import subject_of
 from notifications.services import mark_read
@@ -241,6 +242,28 @@ def protocol_confirm(request: HttpRequest, session_id: ObjectId) -> dict[str, An
         raise PermissionDenied
     session_protocol_confirm(session=session, actor=request.user)
     return _session_row(Session.objects.select_related("protocol").get(pk=session.pk))
+
+
+PROTOCOL_FILE = {
+    200: {
+        "description": "The confirmed protocol's PDF, as an attachment.",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get(
+    "/council/sessions/{session_id}/protocol.pdf",
+    response={ERRORS: Problem},
+    tags=["council"],
+    url_name="protocol_pdf",
+    openapi_extra={"responses": PROTOCOL_FILE},
+)
+def protocol_pdf(request: HttpRequest, session_id: ObjectId) -> FileResponse:
+    """The protocol's PDF, once confirmed and rendered (404 before)."""
+    session = _visible_session(request, session_id)
+    protocol = session.protocol
+    return attachment_response(protocol.pdf, f"protocol-{protocol.number}.pdf", "pdf")
 
 
 # ---------------------------------------------------------------------------- dashboard

@@ -161,6 +161,13 @@ MATRIX: dict[str, Row] = {
         # The protocol is not written yet: the chair and the secretary get the reasons.
         everyone(403, chair=422, secretary=422, outsider=404, district_admin=404),
     ),
+    "GET /api/v1/council/sessions/{session_id}/protocol.pdf": (
+        "get",
+        lambda s: f"{API}/council/sessions/{s.session.pk}/protocol.pdf",
+        nobody,
+        # Not confirmed yet, so no file: 404 even for those who may see the session.
+        everyone(403, **dict.fromkeys(COUNCIL, 404), outsider=404, district_admin=404),
+    ),
     "GET /api/v1/dashboard": (
         "get",
         lambda s: f"{API}/dashboard",

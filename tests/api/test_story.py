@@ -242,6 +242,17 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
         f"{API}/council/sessions/{session.pk}/confirm-protocol"
     )
     assert response.json()["protocol"]["number"] == 1
+    from flows.tasks import render_protocol
+
+    render_protocol(session.protocol.pk)  # the worker's job after the commit
+    pdf = chair.get(f"{API}/council/sessions/{session.pk}/protocol.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert (
+        ApiClient(world.outsider)
+        .get(f"{API}/council/sessions/{session.pk}/protocol.pdf")
+        .status_code
+        == 404
+    )
 
     # The pedagogical council ("Каралды") and the director ("Бекитем").
     pedagogical = the_task(chair, "pedagogical")

@@ -251,7 +251,6 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     ),
     # Everyone may search; what they find is what they may see (test_search_*).
     "reports:search": (lambda s: reverse("reports:search") + "?q=план", "get", everyone(200)),
-    # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "profile": (lambda s: reverse("profile"), "get", everyone(200)),
     # The staff import: a school administrator, into their own school only.
     "staff_import": (lambda s: reverse("staff_import"), "get", everyone(403, admin=200)),
@@ -268,6 +267,7 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     ),
     # Revokes only the user's own tokens: see tests/api/test_tokens.py.
     "token_revoke": (lambda s: reverse("token_revoke", args=[1]), "post", everyone(302)),
+    # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "notifications:read": (
         lambda s: reverse("notifications:read", args=[s.chair_notice.pk]),
         "post",

@@ -306,3 +306,33 @@ def test_messages_come_in_the_callers_language(world):
     assert body["title"] == "Маалыматтар туура эмес."
     assert body["errors"]["title"]
     assert Document.objects.count() == 0
+
+
+def test_the_inbox_says_for_whom_a_substitute_acts(world):
+    from accounts.models import Absence
+    from tests.flows.test_expertise_story import create_and_submit
+
+    today = timezone.localdate()
+    Absence.objects.create(
+        user=world.expert1,
+        substitute=world.expert3,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=10),
+    )
+    document = create_and_submit(world)
+    chair = ApiClient(world.chair)
+    screen = the_task(chair, "screen")
+    due = (today + datetime.timedelta(days=5)).isoformat()
+    chair.post_json(
+        f"{API}/tasks/{screen['id']}/screen",
+        {"action": "accept", "experts": [world.expert1.pk], "due_date": due},
+    )
+    substitute = ApiClient(world.expert3)
+    task = the_task(substitute, "review")
+    assert task["acting_for"]["id"] == world.expert1.pk
+    assert task["document"]["id"] == document.pk and task["due_date"] == due
+    assert ApiClient(world.expert1).get(f"{API}/tasks").json()["count"] == 0
+    response = substitute.post_json(f"{API}/tasks/{task['id']}/review", {"opinion": "approve"})
+    assert response.status_code == 200
+    review = document.rounds.get().reviews.get()
+    assert review.expert == world.expert1 and review.acting_expert == world.expert3

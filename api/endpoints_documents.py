@@ -17,17 +17,17 @@ from council.selectors import council_for
 from documents import selectors, services
 from documents.downloads import CONTENT_TYPES, attachment_response
 from documents.forms import DocumentForm
-from documents.models import Document
+from documents.models import Document, DocumentType
 from flows.models import ExpertiseProcess
 from flows.selectors import open_task_for
 from flows.services import document_submit
 from reports.forms import ListFilterForm
-from reports.selectors import school_documents
+from reports.selectors import STAGES_OF_GROUP, school_documents
 
 from . import present
 from .pagination import MAX_PAGE_SIZE, ObjectId, paginate
 from .problems import ERRORS, FormInvalid, Problem
-from .schemas import DocumentDetail, DocumentIn, DocumentPage, DocumentSummary
+from .schemas import DocumentDetail, DocumentIn, DocumentPage, DocumentSummary, one_of
 
 router = Router(tags=["documents"])
 # The file part of a multipart body; optional (a draft may be saved without its file).
@@ -36,10 +36,12 @@ OPTIONAL_FILE = File(None)
 
 class DocumentFilters(Schema):
     year: int | None = Field(None, ge=1, le=2**31 - 1)
-    doc_type: str | None = Field(None, max_length=30)
+    doc_type: str | None = Field(None, max_length=30, **one_of(DocumentType.values))
     association: int | None = Field(None, ge=1, le=2**31 - 1)
     author: int | None = Field(None, ge=1, le=2**31 - 1)
-    stage: str | None = Field(None, max_length=30, description="a stage group of the dashboard")
+    stage: str | None = Field(
+        None, max_length=30, **one_of(list(STAGES_OF_GROUP), "a stage group of the dashboard")
+    )
     overdue: bool = False
     page: int = Field(1, ge=1, le=100000)
     page_size: int = Field(25, ge=1, le=MAX_PAGE_SIZE)

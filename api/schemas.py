@@ -8,6 +8,18 @@ import datetime
 from ninja import Schema
 from pydantic import Field
 
+from documents.models import DocumentType, ExpertiseRound, Opinion, Recommendation
+
+
+def one_of(values: list[str], description: str = "") -> dict:
+    """Listed in the schema; checked by the page's form, whose message (in the caller's
+    language) a wrong value gets."""
+    extra: dict = {"json_schema_extra": {"enum": values}}
+    if description:
+        extra["description"] = description
+    return extra
+
+
 # ----------------------------------------------------------------------------- output
 
 
@@ -292,7 +304,7 @@ SessionPage = page_of(SessionOut, "SessionPage")
 
 
 class DocumentIn(Schema):
-    doc_type: str = Field(max_length=30)
+    doc_type: str = Field(max_length=30, **one_of(DocumentType.values))
     title: str = Field(max_length=300)
     academic_year: int
     methodical_association: int | None = None
@@ -300,26 +312,26 @@ class DocumentIn(Schema):
 
 
 class ScreenIn(Schema):
-    action: str = Field(description="accept | return")
+    action: str = Field(**one_of(["accept", "return"]))
     experts: list[int] = Field(default_factory=list, max_length=100)
     due_date: datetime.date | None = None
     reason: str = Field("", max_length=20000)
 
 
 class ReviewIn(Schema):
-    opinion: str = Field(description="approve | approve_with_changes | revise | reject")
+    opinion: str = Field(**one_of(Opinion.values))
     comment: str = Field("", max_length=20000)
     recommendations: list[str] = Field(default_factory=list, max_length=50)
 
 
 class DecideIn(Schema):
-    decision: str = Field(description="revise | reject | recommend")
+    decision: str = Field(**one_of(ExpertiseRound.Decision.values))
     reason: str = Field("", max_length=20000)
 
 
 class AnswerIn(Schema):
     recommendation: int
-    answer: str = Field("", description="accepted | declined")
+    answer: str = Field("", **one_of(["", *Recommendation.Answer.values]))
     reason: str = Field("", max_length=20000)
 
 
@@ -330,14 +342,14 @@ class ResubmitIn(Schema):
 
 
 class PedagogicalIn(Schema):
-    outcome: str = Field(description="considered | returned")
+    outcome: str = Field(**one_of(["considered", "returned"]))
     protocol_number: str = Field("", max_length=20)
     considered_on: datetime.date | None = None
     reason: str = Field("", max_length=20000)
 
 
 class ApproveIn(Schema):
-    outcome: str = Field(description="approve | return")
+    outcome: str = Field(**one_of(["approve", "return"]))
     reason: str = Field("", max_length=20000)
 
 

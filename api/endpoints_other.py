@@ -23,6 +23,7 @@ from . import present
 from .pagination import MAX_PAGE_SIZE, ObjectId, paginate
 from .problems import ERRORS, Problem
 from .schemas import (
+    Choices,
     Dashboard,
     Marked,
     Me,
@@ -63,6 +64,36 @@ def me(request: HttpRequest) -> dict[str, Any]:
         and user.has_perm("documents.add_document"),
         "can_view_school_documents": user.has_perm("documents.view_school_documents"),
         "can_view_dashboard": user.has_perm("reports.view_dashboard"),
+    }
+
+
+@router.get("/choices", response={200: Choices, ERRORS: Problem}, tags=["me"], url_name="choices")
+def choices(request: HttpRequest) -> dict[str, Any]:
+    """The academic years, the caller's school's methodical associations, and the codes of
+    document types, stages, opinions and decisions, with their labels."""
+    from accounts.models import AcademicYear, MethodicalAssociation
+    from documents.models import DocumentType, ExpertiseRound, Opinion
+
+    current = AcademicYear.current()
+    return {
+        "academic_years": [
+            {"id": y.pk, "name": str(y), "current": current is not None and y.pk == current.pk}
+            for y in AcademicYear.objects.order_by("-starts_on")
+        ],
+        "methodical_associations": [
+            {"id": a.pk, "name": a.name}
+            for a in MethodicalAssociation.objects.filter(
+                school_id=request.user.school_id
+            ).order_by("name", "pk")
+        ],
+        "doc_types": [{"value": v, "label": str(label)} for v, label in DocumentType.choices],
+        "stages": [
+            {"value": key, "label": str(label)} for key, label, _stages in reports.STAGE_GROUPS
+        ],
+        "opinions": [{"value": v, "label": str(label)} for v, label in Opinion.choices],
+        "decisions": [
+            {"value": v, "label": str(label)} for v, label in ExpertiseRound.Decision.choices
+        ],
     }
 
 

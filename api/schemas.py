@@ -51,6 +51,28 @@ class Me(Schema):
     can_view_dashboard: bool
 
 
+class Choice(Schema):
+    value: str
+    label: str
+
+
+class YearOut(Schema):
+    id: int
+    name: str
+    current: bool
+
+
+class Choices(Schema):
+    """What the forms offer, in the caller's language: ids and codes to send back."""
+
+    academic_years: list[YearOut]
+    methodical_associations: list[Ref]
+    doc_types: list[Choice]
+    stages: list[Choice]
+    opinions: list[Choice]
+    decisions: list[Choice]
+
+
 class DocumentSummary(Schema):
     id: int
     title: str

@@ -48,6 +48,7 @@ REVIEW_TASK_ACTION = only({"expert1": 409})
 # "METHOD /path" as in the schema → (method, URL, body, expected per persona)
 MATRIX: dict[str, Row] = {
     "GET /api/v1/me": ("get", lambda s: f"{API}/me", nobody, everyone(200)),
+    "GET /api/v1/choices": ("get", lambda s: f"{API}/choices", nobody, everyone(200)),
     "GET /api/v1/documents": ("get", lambda s: f"{API}/documents", nobody, everyone(200)),
     "POST /api/v1/documents": (
         "post",

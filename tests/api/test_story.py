@@ -32,7 +32,13 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     experts = [ApiClient(e) for e in world.experts]
     due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
 
-    # The teacher creates the draft with its file and submits it.
+    # The teacher creates the draft with its file and submits it (the ids from /choices).
+    offered = author.get(f"{API}/choices").json()
+    assert [y["id"] for y in offered["academic_years"] if y["current"]] == [world.year.pk]
+    assert {"id": world.association.pk, "name": "Кыргыз тили"} in offered["methodical_associations"]
+    assert {"value": "work_plan", "label": "Plan of scientific-methodical work"} in offered[
+        "doc_types"
+    ]
     response = author.post(
         f"{API}/documents",
         {

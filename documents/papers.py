@@ -148,11 +148,19 @@ def paper_issue(
     return paper
 
 
+def paper_may_revoke(actor: User, paper: OfficialPaper) -> bool:
+    return actor.is_superuser or (
+        actor.school_id is not None
+        and actor.school_id == paper.school_id
+        and actor.has_perm("documents.change_officialpaper")
+    )
+
+
 @transaction.atomic
 def paper_revoke(*, paper: OfficialPaper, actor: User, reason: str) -> OfficialPaper:
     """A paper withdrawn by the school (issued in error, the decision annulled). The page
     then says so to whoever checks it; the reason stays internal."""
-    if not (actor.is_superuser or (actor.is_staff and actor.school_id == paper.school_id)):
+    if not paper_may_revoke(actor, paper):
         raise ValidationError(_("Only the school's administrator revokes its papers."))
     if not reason.strip():
         raise ValidationError(_("Say why the paper is revoked."))

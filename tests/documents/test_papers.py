@@ -540,3 +540,40 @@ def test_the_certificate_command_writes_a_usable_pkcs12(tmp_path, settings):
     assert configured_signer().signing_cert.subject.native["common_name"] == "№94 мектеп"
     with pytest.raises(Exception, match="exists"):
         call_command("papers_certificate", "--out", str(out), "--name", "x")
+
+
+def test_the_school_admin_revokes_a_paper_in_the_admin_and_sees_no_other_schools(world, unsigned):
+    document = approved_document(world)
+    tasks.render_approval_sheet(document.pk)
+    paper = OfficialPaper.objects.get(kind=PaperKind.APPROVAL_SHEET)
+    papers.paper_reserve(kind=PaperKind.PROTOCOL, object_id=77, school=world.school)
+    admin = world.client(world.admin)
+    listing = admin.get(reverse("admin:documents_officialpaper_changelist"))
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [paper]  # not the pending reservation
+    url = reverse("admin:documents_officialpaper_change", args=[paper.pk])
+    assert code_display(paper.code) in admin.get(url).content.decode()
+    response = admin.post(url, {"revoked_reason": "Бекитүү жокко чыгарылды"})
+    assert response.status_code == 302
+    paper.refresh_from_db()
+    assert (paper.status, paper.revoked_reason) == (
+        PaperStatus.REVOKED,
+        "Бекитүү жокко чыгарылды",
+    )
+    assert paper.revoked_at is not None
+    # Another school's administrator finds nothing of it.
+    world.outsider.is_staff = True
+    world.outsider.save(update_fields=["is_staff"])
+    from django.contrib.auth.models import Group
+
+    world.outsider.groups.add(Group.objects.get(name="school_admin"))
+    assert world.client(world.outsider).get(url).status_code == 302  # to the admin index
+    assert (
+        list(
+            world.client(world.outsider)
+            .get(reverse("admin:documents_officialpaper_changelist"))
+            .context["cl"]
+            .result_list
+        )
+        == []
+    )

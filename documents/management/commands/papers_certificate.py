@@ -86,8 +86,9 @@ class Command(BaseCommand):
         out = Path(options["out"])
         if out.exists() and not options["force"]:
             raise CommandError(f"{out} exists; pass --force to replace it.")
-        if not options["name"].strip():
-            raise CommandError("--name must not be empty.")
+        if not 1 <= len(options["name"].strip().encode()) <= 64:
+            # X.509 caps a common name at 64 bytes of UTF-8 (about 35 Cyrillic letters).
+            raise CommandError("--name must be 1 to 64 bytes long in UTF-8.")
         if options["days"] < 1:
             raise CommandError("--days must be at least 1.")
         password = (

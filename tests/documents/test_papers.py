@@ -577,3 +577,86 @@ def test_the_school_admin_revokes_a_paper_in_the_admin_and_sees_no_other_schools
         )
         == []
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_rendering_at_once_issue_one_paper_matching_the_stored_file(
+    settings, monkeypatch
+):
+    """Delivered twice, rendered twice at the same moment: one file, one valid paper, and
+    its hash is the stored file's (not the loser's)."""
+    import threading
+    from pathlib import Path
+
+    from django.db import connection
+
+    from tests.conftest import build_world
+
+    settings.PAPERS_SIGNING_PKCS12 = ""
+    settings.SITE_URL = SITE
+    world = build_world()
+    document = approved_document(world)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+    # Both renderings reach the store together: neither sees the other's file early.
+    at_store = threading.Barrier(2)
+    save = tasks.default_storage.save
+
+    def save_together(name, content):
+        at_store.wait(timeout=30)
+        return save(name, content)
+
+    monkeypatch.setattr(tasks.default_storage, "save", save_together)
+
+    def work() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(tasks.render_approval_sheet(document.pk))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == [False, True]
+    document.refresh_from_db()
+    [paper] = OfficialPaper.objects.filter(kind=PaperKind.APPROVAL_SHEET)
+    assert paper.status == PaperStatus.VALID
+    assert paper.pdf_sha256 == hashlib.sha256(stored(document.approval_sheet)).hexdigest()
+    assert qr_codes(stored(document.approval_sheet)) == [f"{SITE}/v/{paper.code}/"]
+    files = list((Path(settings.MEDIA_ROOT) / "approval-sheets").rglob("*.pdf"))
+    assert len(files) == 1
+
+
+def test_papers_rendered_before_codes_are_reissued_with_one(
+    world, unsigned, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from documents.pdf import render_approval_sheet
+    from flows.reports import approval_sheet_data
+
+    document = approved_document(world)
+    # A sheet from before verification codes: no paper record, no QR code.
+    old = render_approval_sheet(approval_sheet_data(document, language="ky"))
+    document.approval_sheet.save("old-sheet.pdf", ContentFile(old))
+    out = io.StringIO()
+    call_command("papers_reissue", "--dry-run", stdout=out)
+    assert "approval_sheet: 1 would be rendered again" in out.getvalue()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("papers_reissue", stdout=io.StringIO())
+    assert callbacks  # the old file's deletion and the render, after commit
+    document.refresh_from_db()
+    assert not document.approval_sheet
+    assert tasks.render_approval_sheet(document.pk)
+    document.refresh_from_db()
+    paper = OfficialPaper.objects.get(kind=PaperKind.APPROVAL_SHEET, object_id=document.pk)
+    assert qr_codes(stored(document.approval_sheet)) == [f"{SITE}/v/{paper.code}/"]
+    out = io.StringIO()
+    call_command("papers_reissue", stdout=out)
+    assert "approval_sheet: 0 rendered again" in out.getvalue()

@@ -40,7 +40,7 @@ class CodeForm(forms.Form):
 
 
 class FileCheckForm(forms.Form):
-    file = forms.FileField(label=_("The PDF file of the paper"))
+    file = forms.FileField(label=_("The file you received"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -102,7 +102,13 @@ def verify_paper(request: HttpRequest, code: str) -> HttpResponse:
         file_form = FileCheckForm(request.POST, request.FILES)
         if file_form.is_valid():
             digest = file_sha256(file_form.cleaned_data["file"].chunks())
-            file_matches = digest == paper.pdf_sha256
+            # The paper's PDF, or the approved document's own file that came with it.
+            if digest == paper.pdf_sha256:
+                file_matches = "paper"
+            elif paper.version_sha256 and digest == paper.version_sha256:
+                file_matches = "version"
+            else:
+                file_matches = "none"
     signatories = [
         {
             "name": person.get("name", ""),

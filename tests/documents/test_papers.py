@@ -245,8 +245,15 @@ def test_one_changed_byte_breaks_both_the_signature_and_the_hash(world, signing)
     _signature, status = validate(forged, configured_signer().signing_cert)
     assert not status.intact and not status.bottom_line
 
+    with document.versions.get(number=document.version_count).file.open("rb") as handle:
+        version_file = handle.read()
     client = Client()
-    for content, expected in ((data, "is the official PDF"), (forged, "is not the official PDF")):
+    for content, expected in (
+        (data, "The file is the official PDF of this paper."),
+        (forged, "The file is not the official PDF of this paper"),
+        (version_file, "The file is the approved version of the document."),
+        (version_file + b"\n", "The file is not the official PDF of this paper"),
+    ):
         client.cookies["language"] = "en"
         response = client.post(
             reverse("verify:paper", args=[paper.code]),

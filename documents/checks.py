@@ -13,23 +13,34 @@ LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104
 
 
 @register()
-def check_papers(app_configs: Any = None, **kwargs: Any) -> list:
+def check_signing_certificate(app_configs: Any = None, **kwargs: Any) -> list:
+    """A configured certificate that cannot be opened stops every paper from being issued:
+    an error wherever the checks run."""
     from .signing import SigningError, configured_signer, signing_configured
 
-    problems: list = []
-    if signing_configured():
-        try:
-            configured_signer()
-        except SigningError as exc:
-            problems.append(
-                Error(
-                    f"Official papers cannot be signed: {exc}.",
-                    hint="Fix PAPERS_SIGNING_PKCS12 / PAPERS_SIGNING_PASSWORD, or unset both "
-                    "to issue unsigned papers.",
-                    id="documents.E001",
-                )
+    if not signing_configured():
+        return []
+    try:
+        configured_signer()
+    except SigningError as exc:
+        return [
+            Error(
+                f"Official papers cannot be signed: {exc}.",
+                hint="Fix PAPERS_SIGNING_PKCS12 / PAPERS_SIGNING_PASSWORD, or unset both "
+                "to issue unsigned papers.",
+                id="documents.E001",
             )
-    elif not settings.DEBUG:
+        ]
+    return []
+
+
+@register(deploy=True)
+def check_papers_in_production(app_configs: Any = None, **kwargs: Any) -> list:
+    """What a production deployment should not run with (`check --deploy`)."""
+    from .signing import signing_configured
+
+    problems: list = []
+    if not signing_configured() and not settings.DEBUG:
         problems.append(
             Warning(
                 "Official papers are issued without an electronic signature.",

@@ -6,6 +6,8 @@ code alike. Lookups are counted per client address (documents/papers.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -42,7 +44,7 @@ class CodeForm(forms.Form):
 class FileCheckForm(forms.Form):
     file = forms.FileField(label=_("The file you received"))
 
-    def clean_file(self):
+    def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > settings.DOCUMENT_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(

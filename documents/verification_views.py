@@ -13,9 +13,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from .models import PaperStatus
+from .models import OfficialPaper, PaperStatus
 from .papers import (
     code_display,
     code_normalize,
@@ -44,13 +45,16 @@ class CodeForm(forms.Form):
 class FileCheckForm(forms.Form):
     file = forms.FileField(label=_("The file you received"))
 
+    @staticmethod
+    def too_large() -> str:
+        return _("The file is larger than %(mb)s MB.") % {
+            "mb": settings.DOCUMENT_MAX_UPLOAD_BYTES // (1024 * 1024)
+        }
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > settings.DOCUMENT_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.")
-                % {"mb": settings.DOCUMENT_MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
+            raise forms.ValidationError(self.too_large())
         return upload
 
 
@@ -83,8 +87,23 @@ def verify_start(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "documents/verify_start.html", {"form": form}))
 
 
+# Room for the form's own fields and the multipart boundaries around the file.
+UPLOAD_ROOM_EXTRA = 64 * 1024
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@csrf_exempt  # checked by `_check_upload`, once the request is known to be small enough
 @require_http_methods(["GET", "POST"])
 def verify_paper(request: HttpRequest, code: str) -> HttpResponse:
+    """Counted first, and an upload over the cap refused by its declared length, both
+    before the body is read: the CSRF check would otherwise read (and spool to disk)
+    whatever a stranger sends."""
     if not throttle_hit(_client(request)):
         minutes = max(1, settings.PAPERS_VERIFY_RATE_WINDOW_SECONDS // 60)
         response = render(
@@ -98,6 +117,20 @@ def verify_paper(request: HttpRequest, code: str) -> HttpResponse:
     paper = paper_lookup(code_normalize(code))
     if paper is None:
         return _private(render(request, "documents/verify_paper.html", {"paper": None}, status=404))
+    if (
+        request.method == "POST"
+        and _declared_length(request) > settings.DOCUMENT_MAX_UPLOAD_BYTES + UPLOAD_ROOM_EXTRA
+    ):
+        return _private(
+            _paper_page(
+                request, paper, FileCheckForm(), None, error=FileCheckForm.too_large(), status=413
+            )
+        )
+    return _check_upload(request, paper)
+
+
+@csrf_protect
+def _check_upload(request: HttpRequest, paper: OfficialPaper) -> HttpResponse:
     file_form = FileCheckForm()
     file_matches = None
     if request.method == "POST":
@@ -111,6 +144,18 @@ def verify_paper(request: HttpRequest, code: str) -> HttpResponse:
                 file_matches = "version"
             else:
                 file_matches = "none"
+    return _private(_paper_page(request, paper, file_form, file_matches))
+
+
+def _paper_page(
+    request: HttpRequest,
+    paper: OfficialPaper,
+    file_form: FileCheckForm,
+    file_matches: str | None,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     signatories = [
         {
             "name": person.get("name", ""),
@@ -126,5 +171,6 @@ def verify_paper(request: HttpRequest, code: str) -> HttpResponse:
         "valid": paper.status == PaperStatus.VALID,
         "file_form": file_form,
         "file_matches": file_matches,
+        "upload_error": error,
     }
-    return _private(render(request, "documents/verify_paper.html", context))
+    return render(request, "documents/verify_paper.html", context, status=status)

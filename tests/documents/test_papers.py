@@ -668,3 +668,26 @@ def test_papers_rendered_before_codes_are_reissued_with_one(
     out = io.StringIO()
     call_command("papers_reissue", stdout=out)
     assert "approval_sheet: 0 rendered again" in out.getvalue()
+
+
+def test_an_upload_over_the_cap_is_refused_unread_and_csrf_still_holds(world, unsigned, settings):
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = 1024 * 1024
+    document = approved_document(world)
+    tasks.render_approval_sheet(document.pk)
+    document.refresh_from_db()
+    paper = OfficialPaper.objects.get(kind=PaperKind.APPROVAL_SHEET)
+    url = reverse("verify:paper", args=[paper.code])
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["language"] = "en"
+    page = client.get(url)
+    token = page.cookies["csrftoken"].value
+    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (1024 * 1024 + 200 * 1024))
+    response = client.post(url, {"csrfmiddlewaretoken": token, "file": big})
+    assert response.status_code == 413
+    assert "The file is larger than 1 MB." in response.content.decode()
+    # Without the token, a small upload is refused as any form post is.
+    small = SimpleUploadedFile("sheet.pdf", stored(document.approval_sheet))
+    assert client.post(url, {"file": small}).status_code == 403
+    small.seek(0)
+    response = client.post(url, {"csrfmiddlewaretoken": token, "file": small})
+    assert "The file is the official PDF of this paper." in response.content.decode()

@@ -691,3 +691,21 @@ def test_an_upload_over_the_cap_is_refused_unread_and_csrf_still_holds(world, un
     small.seek(0)
     response = client.post(url, {"csrfmiddlewaretoken": token, "file": small})
     assert "The file is the official PDF of this paper." in response.content.decode()
+
+
+def test_a_broken_certificate_issues_nothing_rather_than_an_unsigned_paper(
+    world, signing, settings
+):
+    from documents.signing import SigningError
+
+    settings.PAPERS_SIGNING_PASSWORD = "not-the-password"
+    document = approved_document(world)
+    with pytest.raises(SigningError):
+        tasks.render_approval_sheet(document.pk)
+    document.refresh_from_db()
+    assert not document.approval_sheet  # the sweep tries again once the password is fixed
+    assert not OfficialPaper.objects.exclude(status=PaperStatus.PENDING).exists()
+    settings.PAPERS_SIGNING_PASSWORD = SCHOOL_CERT_PASSWORD
+    assert tasks.render_approval_sheet(document.pk)
+    paper = OfficialPaper.objects.get(kind=PaperKind.APPROVAL_SHEET)
+    assert paper.status == PaperStatus.VALID and paper.signed_by

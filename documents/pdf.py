@@ -562,6 +562,7 @@ def render_signature_stamp(*, width: float, height: float, lines: Sequence[str])
     room = height - 2.4
     line_height = min(3.4, room / max(len(lines), 1))
     size = line_height / 0.45
+    stamp.set_y((height - line_height * len(lines)) / 2)  # centred, as a stamp is struck
     for index, line in enumerate(lines):
         stamp.set_font(FAMILY, "B" if index == 0 else "", size)
         text = " ".join(clean(line).split())

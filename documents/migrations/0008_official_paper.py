@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_user_district'),
-        ('documents', '0006_document_file_sha256'),
+        ('documents', '0007_sweep_indexes'),
     ]
 
     operations = [

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from council import views as council_views
+from documents import verification_views
 from documents import views as documents_views
 from flows import council_views as flow_council_views
 from flows import document_views, handover_views
@@ -88,8 +89,18 @@ council_patterns = (
     "council",
 )
 
+# Public, no login: what an official paper's QR code and printed code lead to.
+verify_patterns = (
+    [
+        path("verify/", verification_views.verify_start, name="start"),
+        path("v/<str:code>/", verification_views.verify_paper, name="paper"),
+    ],
+    "verify",
+)
+
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    path("", include(verify_patterns)),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

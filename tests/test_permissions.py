@@ -270,6 +270,14 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     ),
     # Everyone may search; what they find is what they may see (test_search_*).
     "reports:search": (lambda s: reverse("reports:search") + "?q=план", "get", everyone(200)),
+    # The public verification of official papers: no login; a code nobody was issued
+    # answers 404 to everyone alike (tests/documents/test_papers.py).
+    "verify:start": (lambda s: reverse("verify:start"), "get", everyone(200, anonymous=200)),
+    "verify:paper": (
+        lambda s: reverse("verify:paper", args=["7KQ2M9XD4PABCDEFGHJKMNPQRS"]),
+        "get",
+        everyone(404, anonymous=404),
+    ),
     # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "notifications:read": (
         lambda s: reverse("notifications:read", args=[s.chair_notice.pk]),

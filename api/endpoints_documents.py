@@ -13,13 +13,12 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from council.selectors import council_for
 from documents import selectors, services
 from documents.downloads import CONTENT_TYPES, attachment_response
 from documents.forms import DocumentForm
 from documents.models import Document, DocumentType
 from flows.models import ExpertiseProcess
-from flows.selectors import open_task_for
+from flows.selectors import open_task_for, rounds_for, timeline_for
 from flows.services import document_submit
 from reports.forms import ListFilterForm
 from reports.selectors import STAGES_OF_GROUP, school_documents
@@ -78,18 +77,9 @@ def visible_document(request: HttpRequest, document_id: ObjectId) -> Document:
 
 def document_detail_data(request: HttpRequest, document: Document) -> dict[str, Any]:
     user = request.user
-    council = council_for(school=document.school, academic_year=document.academic_year)
     my_task = open_task_for(user, document.pk)
-    own_review_ids = {my_task.data.get("review")} - {None} if my_task else set()
-    rounds = selectors.document_reviews_by_round(document)
-    is_chair = council is not None and council.chair_id == user.pk
-    # The timeline names each opinion too: hidden where the round's reviews are.
-    blind = {
-        r.number
-        for r in rounds
-        if r.pk
-        in present.blind_rounds(rounds, user, is_chair=is_chair, own_review_ids=own_review_ids)
-    }
+    # The blind-expertise rule of the pages (flows.selectors.reviews_visible_to).
+    rounds = rounds_for(user, document)
     data = present.document_summary(document)
     is_author = document.author_id == user.pk
     data.update(
@@ -115,12 +105,10 @@ def document_detail_data(request: HttpRequest, document: Document) -> dict[str, 
                 }
                 for v in selectors.document_versions(document)
             ],
-            "rounds": present.rounds(
-                rounds, user, is_chair=is_chair, own_review_ids=own_review_ids
-            ),
+            "rounds": present.rounds(rounds),
             "timeline": [
-                present.event(e, hide_opinion=e.round_number in blind and e.actor_id != user.pk)
-                for e in selectors.document_timeline(document)
+                present.event(e, hide_opinion=e.note_hidden)
+                for e in timeline_for(user, document, rounds)
             ],
             "my_task": (
                 {

@@ -57,68 +57,40 @@ def recommendation(r: Recommendation) -> dict[str, Any]:
     }
 
 
-def blind_rounds(
-    rounds: list[ExpertiseRound], viewer: User, *, is_chair: bool, own_review_ids: set[int]
-) -> set[int]:
-    """The rounds whose other opinions the viewer may not see yet: those in which they
-    have an open review (their own, or one they hold as a substitute). The chair sees
-    every opinion; earlier rounds, and a round after the viewer's own review, are open."""
-    if is_chair:
-        return set()
-    blind = set()
-    for r in rounds:
-        for review in r.reviews.all():
-            mine = review.pk in own_review_ids or review.expert_id == viewer.pk
-            if mine and review.submitted_at is None and review.replaced_by_id is None:
-                blind.add(r.pk)
-    return blind
-
-
-def review(rv: Review, *, hidden: bool) -> dict[str, Any]:
+def review(rv: Review) -> dict[str, Any]:
     return {
         "id": rv.pk,
         "expert": user_ref(rv.expert),
         "acting_expert": user_ref(rv.acting_expert),
         "submitted": rv.submitted_at is not None,
-        "submitted_at": rv.submitted_at if not hidden else None,
+        "submitted_at": rv.submitted_at,
         "due_date": rv.effective_due_date,
-        "hidden": hidden,
-        "opinion": "" if hidden else rv.opinion,
-        "opinion_label": "" if hidden or not rv.opinion else str(rv.get_opinion_display()),
-        "comment": "" if hidden else rv.comment,
-        "recommendations": [] if hidden else [recommendation(r) for r in rv.recommendations.all()],
+        "opinion": rv.opinion,
+        "opinion_label": str(rv.get_opinion_display()) if rv.opinion else "",
+        "comment": rv.comment,
+        "recommendations": [recommendation(r) for r in rv.recommendations.all()],
     }
 
 
-def rounds(
-    items: list[ExpertiseRound], viewer: User, *, is_chair: bool, own_review_ids: set[int]
-) -> list[dict[str, Any]]:
-    blind = blind_rounds(items, viewer, is_chair=is_chair, own_review_ids=own_review_ids)
-    out = []
-    for r in items:
-        out.append(
-            {
-                "number": r.number,
-                "version_number": r.version.number,
-                "due_date": r.due_date,
-                "assigned_at": r.assigned_at,
-                "decision": r.decision,
-                "decision_label": str(r.get_decision_display()) if r.decision else "",
-                "decision_reason": r.decision_reason,
-                "decided_by": user_ref(r.decided_by),
-                "decided_at": r.decided_at,
-                "reviews": [
-                    review(
-                        rv,
-                        hidden=r.pk in blind
-                        and rv.pk not in own_review_ids
-                        and rv.expert_id != viewer.pk,
-                    )
-                    for rv in r.reviews.all()
-                ],
-            }
-        )
-    return out
+def rounds(items: list[ExpertiseRound]) -> list[dict[str, Any]]:
+    """Rounds from flows.selectors.rounds_for: only the reviews the reader may see."""
+    return [
+        {
+            "number": r.number,
+            "version_number": r.version.number,
+            "due_date": r.due_date,
+            "assigned_at": r.assigned_at,
+            "hidden": r.hidden,
+            "awaits_my_review": r.awaits_my_review,
+            "decision": r.decision,
+            "decision_label": str(r.get_decision_display()) if r.decision else "",
+            "decision_reason": r.decision_reason,
+            "decided_by": user_ref(r.decided_by),
+            "decided_at": r.decided_at,
+            "reviews": [review(rv) for rv in r.reviews.all()],
+        }
+        for r in items
+    ]
 
 
 def event(e: DocumentEvent, *, hide_opinion: bool = False) -> dict[str, Any]:

@@ -117,9 +117,6 @@ class ReviewOut(Schema):
     submitted: bool
     submitted_at: datetime.datetime | None
     due_date: datetime.date
-    # True while the reader, an expert of this round, has not given their own opinion:
-    # the others' opinions of the round stay hidden from them (blind review).
-    hidden: bool
     opinion: str
     opinion_label: str
     comment: str
@@ -131,6 +128,11 @@ class RoundOut(Schema):
     version_number: int
     due_date: datetime.date
     assigned_at: datetime.datetime
+    # Blind expertise: the round's opinions are not the reader's to see yet (an expert
+    # before their own opinion; anyone but the chair before the chair's decision), so its
+    # reviews are left out. `awaits_my_review`: the reader's own opinion opens it.
+    hidden: bool
+    awaits_my_review: bool
     decision: str
     decision_label: str
     decision_reason: str

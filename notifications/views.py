@@ -2,23 +2,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
+from . import selectors, services
 from .models import ACTION_REQUIRED, Kind, Mode, Notification, Preference
 from .rendering import subject_of
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(
-        Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk"), 30
-    ).get_page(request.GET.get("page"))
+    page = selectors.notifications_page(user=request.user, number=request.GET.get("page"))
     rows = [{"n": n, "subject": subject_of(n)} for n in page]
     return render(request, "notifications/list.html", {"page": page, "rows": rows})
 

@@ -154,11 +154,20 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
                     counts[record(delivery, result)] += 1
                     done.add(delivery.pk)
                     if result.stop_batch:
-                        # The server is unreachable: the others would only wait their
-                        # timeouts. They go back with the same back-off.
-                        for rest in deliveries[index + 1 :]:
-                            counts[record(rest, Result(Outcome.RETRY, result.error, result.retry_after))] += 1
-                            done.add(rest.pk)
+                        # The server is unreachable or closing: the others would only
+                        # wait their timeouts. They go back untried (no attempt counted)
+                        # to wait as long as this one.
+                        rest = [d.pk for d in deliveries[index + 1 :]]
+                        wait = backoff(delivery.attempts).total_seconds()
+                        wait = max(wait, result.retry_after or 0)
+                        Delivery.objects.filter(pk__in=rest, status=S.SENDING).update(
+                            status=S.PENDING,
+                            next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+                            enqueued_at=None,
+                            attempts=F("attempts") - 1,
+                        )
+                        done.update(rest)
+                        counts["retry"] += len(rest)
                         break
     finally:
         # Interrupted (time limit, shutdown): what was not attempted is given back now.

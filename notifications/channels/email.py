@@ -158,15 +158,15 @@ def smtp_send(link: SmtpLink, sender: str, recipient: str, data: bytes) -> tuple
     options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
     code, reply = smtp.mail(sender, options)
     if code != 250:
-        smtp.rset()
+        end_transaction(link, code)
         raise smtplib.SMTPSenderRefused(code, reply, sender)
     code, reply = smtp.rcpt(recipient)
     if code not in (250, 251):
-        smtp.rset()
+        end_transaction(link, code)
         raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
     code, reply = smtp.docmd("data")
     if code != 354:
-        smtp.rset()
+        end_transaction(link, code)
         raise smtplib.SMTPDataError(code, reply)
     body = re.sub(rb"(?m)^\.", b"..", data)
     if not body.endswith(b"\r\n"):
@@ -182,7 +182,18 @@ def smtp_send(link: SmtpLink, sender: str, recipient: str, data: bytes) -> tuple
     finally:
         if smtp.sock is not None:
             smtp.sock.settimeout(settings.EMAIL_TIMEOUT)
+    if code == 421:
+        link.close()
     return code, force_str(reply, errors="replace")
+
+
+def end_transaction(link: SmtpLink, code: int) -> None:
+    """After a refusal: RSET to go on with the next message, or, on 421 (the server is
+    closing the channel), drop the connection as smtplib does."""
+    if code == 421:
+        link.close()
+    else:
+        link.get().rset()
 
 
 class EmailSender:
@@ -236,7 +247,7 @@ class EmailSender:
                 return SENT
             error_text = f"SMTPDataError: ({code}, {reply!r})"
             outcome = Outcome.FAILED if is_permanent_code(code) else Outcome.RETRY
-            return Result(outcome, error_text)
+            return Result(outcome, error_text, stop_batch=code == 421)
         raise AssertionError("unreachable")
 
 
@@ -249,4 +260,8 @@ def failure(error: Exception, *, stop_batch: bool = False) -> Result:
         permanent = is_permanent_code(error.smtp_code)
     if isinstance(error, socket.timeout | ConnectionError):
         stop_batch = True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        stop_batch = stop_batch or any(c == 421 for c, _m in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        stop_batch = stop_batch or error.smtp_code == 421
     return Result(Outcome.FAILED if permanent else Outcome.RETRY, text, stop_batch=stop_batch)

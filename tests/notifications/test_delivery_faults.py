@@ -501,14 +501,17 @@ def test_redis_down_while_the_chair_assigns_loses_nothing(
     assert not any(smtp.to(expert.email) for expert in world.experts)
 
     broker.start()  # the same port, empty: nothing was kept
-    assert sweep()["enqueued"] == 3
-
+    returned = time.monotonic()
+    # No sweep: the web process' breaker probes the broker, closes as soon as it answers
+    # and publishes what it had to skip.
     wait_for(
         lambda: all(status_of(d.pk) == SENT for d in deliveries),
         "the three e-mails are sent after Redis is back",
         60,
         worker.log,
     )
+    assert time.monotonic() - returned < 15
+    assert sweep()["enqueued"] == 0
     for expert, delivery in zip(world.experts, deliveries, strict=True):
         (message,) = smtp.to(expert.email)
         assert message["Message-ID"] == message_id(delivery)

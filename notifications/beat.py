@@ -9,6 +9,7 @@ beat that cannot reach the database cannot schedule anyway."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -62,7 +63,5 @@ class LeasedDatabaseScheduler(DatabaseScheduler):
     def close(self) -> None:
         super().close()
         if self.leading:
-            try:
+            with contextlib.suppress(DatabaseError):
                 lease_release(name=LEASE_NAME, holder=self.holder)
-            except DatabaseError:
-                pass

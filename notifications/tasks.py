@@ -21,15 +21,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
 from .channels import Outcome, Result, sender_for
+from .channels.email import SMTP_BACKEND
 from .models import Delivery
 from .services import DELIVER_TASK, deliveries_publish, digests_open
 
@@ -111,8 +115,7 @@ def record(delivery: Delivery, result: Result) -> str:
         logger.warning("delivery %s: no answer after the message: %s", delivery.pk, result.error)
         return "unknown"
     failed = (
-        result.outcome is Outcome.FAILED
-        or delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
+        result.outcome is Outcome.FAILED or delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
     )
     wait = backoff(delivery.attempts)
     if result.retry_after is not None:
@@ -127,15 +130,74 @@ def record(delivery: Delivery, result: Result) -> str:
     return "failed" if failed else "retry"
 
 
+def send_all(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+    """Send `deliveries` in turn through one sender, recording each outcome at once."""
+    tally = Tally()
+    with sender_for(channel) as sender:
+        for index, delivery in enumerate(deliveries):
+            if stop.is_set():
+                return tally
+            try:
+                result = sender.send(delivery)
+            except Exception as error:  # a bug or an unexpected library error
+                logger.exception("delivery %s", delivery.pk)
+                result = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
+            tally.counts[record(delivery, result)] += 1
+            tally.done.add(delivery.pk)
+            if result.stop_batch:
+                # The server is unreachable or closing: the others would only wait their
+                # timeouts. They go back untried (no attempt counted) to wait as long.
+                rest = [d.pk for d in deliveries[index + 1 :]]
+                wait = max(backoff(delivery.attempts).total_seconds(), result.retry_after or 0)
+                Delivery.objects.filter(pk__in=rest, status=S.SENDING).update(
+                    status=S.PENDING,
+                    next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+                    enqueued_at=None,
+                    attempts=F("attempts") - 1,
+                )
+                tally.done.update(rest)
+                tally.counts["retry"] += len(rest)
+                return tally
+    return tally
+
+
+@dataclass
+class Tally:
+    counts: Counter[str] = field(default_factory=Counter)
+    done: set[int] = field(default_factory=set)
+
+    def add(self, other: Tally) -> None:
+        self.counts.update(other.counts)
+        self.done |= other.done
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def in_thread(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+    close_old_connections()  # this thread's own connection, kept between tasks
+    return send_all(channel, deliveries, stop)
+
+
+def parallelism(channel: str, count: int) -> int:
+    """Threads for one channel's share of a batch. Each waits on its own connection (the
+    SMTP replies, the database's), so a batch's waits overlap; in-memory e-mail backends
+    (tests, `make run`) stay in the task's thread and transaction."""
+    if channel != Delivery.Channel.TELEGRAM and settings.EMAIL_BACKEND != SMTP_BACKEND:
+        return 1
+    return max(1, min(settings.NOTIFICATIONS_SEND_THREADS, count))
+
+
 @shared_task(name=DELIVER_TASK, ignore_result=True, acks_late=True)
 def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
+    global _pool
     single = isinstance(delivery_ids, int)
     ids = [delivery_ids] if single else [int(pk) for pk in delivery_ids]
     claimed = claim(ids, timezone.now())
     if not claimed:
         return "not claimed" if single else {"not claimed": len(ids)}
-    counts: Counter[str] = Counter()
-    done: set[int] = set()
+    tally = Tally()
+    stop = threading.Event()
     try:
         rows = Delivery.objects.select_related("recipient", "notification__recipient").in_bulk(
             claimed
@@ -144,34 +206,22 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
         for pk in claimed:
             by_channel[rows[pk].channel].append(rows[pk])
         for channel, deliveries in by_channel.items():
-            with sender_for(channel) as sender:
-                for index, delivery in enumerate(deliveries):
-                    try:
-                        result = sender.send(delivery)
-                    except Exception as error:  # a bug or an unexpected library error
-                        logger.exception("delivery %s", delivery.pk)
-                        result = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
-                    counts[record(delivery, result)] += 1
-                    done.add(delivery.pk)
-                    if result.stop_batch:
-                        # The server is unreachable or closing: the others would only
-                        # wait their timeouts. They go back untried (no attempt counted)
-                        # to wait as long as this one.
-                        rest = [d.pk for d in deliveries[index + 1 :]]
-                        wait = backoff(delivery.attempts).total_seconds()
-                        wait = max(wait, result.retry_after or 0)
-                        Delivery.objects.filter(pk__in=rest, status=S.SENDING).update(
-                            status=S.PENDING,
-                            next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
-                            enqueued_at=None,
-                            attempts=F("attempts") - 1,
-                        )
-                        done.update(rest)
-                        counts["retry"] += len(rest)
-                        break
+            threads = parallelism(channel, len(deliveries))
+            if threads == 1:
+                tally.add(send_all(channel, deliveries, stop))
+                continue
+            if _pool is None:  # made in the worker's child process, after the fork
+                _pool = ThreadPoolExecutor(settings.NOTIFICATIONS_SEND_THREADS, "deliver")
+            futures = [
+                _pool.submit(in_thread, channel, deliveries[part::threads], stop)
+                for part in range(threads)
+            ]
+            for future in futures:
+                tally.add(future.result())
     finally:
         # Interrupted (time limit, shutdown): what was not attempted is given back now.
-        left = [pk for pk in claimed if pk not in done]
+        stop.set()
+        left = [pk for pk in claimed if pk not in tally.done]
         if left:
             Delivery.objects.filter(pk__in=left, status=S.SENDING).update(
                 status=S.PENDING,
@@ -183,8 +233,8 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock_all()")
     if single:
-        return next(iter(counts))
-    return dict(counts)
+        return next(iter(tally.counts))
+    return dict(tally.counts)
 
 
 def enqueue_due(now: datetime.datetime) -> int:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .models import ACTION_REQUIRED, Kind, Mode, Notification, Preference
+from .models import ACTION_REQUIRED, Kind, Mode, Preference
 from .rendering import subject_of
 
 

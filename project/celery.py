@@ -56,8 +56,9 @@ class Breaker:
             try:
                 with app.connection_for_write() as connection:
                     connection.ensure_connection(max_retries=0, timeout=2)
-                    connection.default_channel  # the Redis transport PINGs here
-            except Exception:
+                    _ = connection.default_channel  # the Redis transport PINGs here
+            except Exception as error:
+                logger.debug("broker probe: %s", error)
                 continue
             with self.lock:
                 self.is_open = False

@@ -268,6 +268,9 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 6
 NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", 600)
 # Deliveries per task, sent over one kept SMTP connection, each claimed and marked alone.
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50)
+# Threads per task sending a batch, each on its own SMTP (or HTTP) and database connection,
+# so that one message's waits overlap another's.
+NOTIFICATIONS_SEND_THREADS = env_int("NOTIFICATIONS_SEND_THREADS", 4)
 # How long to wait for the server's reply to the end of DATA (RFC 5321 asks for long
 # waits here: a client that gives up early causes duplicates). Below the task time limit.
 NOTIFICATIONS_SMTP_DATA_TIMEOUT = env_int("NOTIFICATIONS_SMTP_DATA_TIMEOUT", 60)

@@ -72,7 +72,11 @@ class TelegramSender:
         try:
             response = call(
                 "sendMessage",
-                {"chat_id": link.chat_id, "text": text, "link_preview_options": {"is_disabled": True}},
+                {
+                    "chat_id": link.chat_id,
+                    "text": text,
+                    "link_preview_options": {"is_disabled": True},
+                },
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.WriteError) as error:
             # Nothing reached the Bot API: safe to retry, and the rest of the batch with it.

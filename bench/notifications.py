@@ -1,0 +1,258 @@
+"""E-mail throughput of one Celery worker (prefork, concurrency 2, as in docker-compose),
+against Celery's own no-op rate on the same broker, measured in the same run.
+
+    make bench-notifications                 # 3,000 e-mails, 3,000 no-op tasks, 2 rounds
+    .venv/bin/python bench/notifications.py --emails 6000 --rounds 3
+
+It starts a throwaway redis-server, an SMTP server on loopback (bench/smtp_sink.py, a
+process of its own) and the worker, in a PostgreSQL database of its own (dropped and
+recreated; the name must contain "bench"). E-mails: N pending deliveries, as after an
+outage, handed to the broker by the real sweep (batches of NOTIFICATIONS_BATCH_SIZE),
+timed until the last row is marked sent. No-ops: N `celery.accumulate` tasks, timed until
+the queue is empty and the worker idle. Rounds interleave the two. Prints both rates and
+the ratio, with the load average, and writes bench/results/notifications-<timestamp>.json
+(and .md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/council_bench_notif"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--emails", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_NOTIFICATIONS_DATABASE_URL", DEFAULT_URL)
+    )
+    return parser.parse_args()
+
+
+def wait(condition, timeout: float, what: str, step: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            sys.exit(f"bench: {what} not within {timeout} s")
+        time.sleep(step)
+
+
+def main() -> None:
+    args = parse_args()
+    from run import recreate_database
+
+    recreate_database(args.database_url)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-notif-"))
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        redis_port = sock.getsockname()[1]
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    processes: list[subprocess.Popen] = []
+    redis_server = subprocess.Popen(
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(redis_port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    processes.append(redis_server)
+    sink_out = tmp / "sink.json"
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), str(sink_out)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    processes.append(sink)
+    smtp_port = int(sink.stdout.readline())
+
+    os.environ.update(
+        {
+            "DATABASE_URL": args.database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "bench-notifications-only",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "EMAIL_USE_TLS": "0",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import redis
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import School, User
+    from notifications.models import Delivery, Kind, Notification
+    from notifications.tasks import sweep
+    from project.celery import app
+
+    worker_log = (tmp / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "project",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+    )
+    processes.append(worker)
+    broker = redis.Redis(port=redis_port)
+    try:
+        school = School.objects.create(name="Bench school ңөү")
+        users = User.objects.bulk_create(
+            [
+                User(
+                    username=f"bench{i}",
+                    email=f"bench{i}@example.org",
+                    school=school,
+                    language=("ky", "ru")[i % 2],
+                    first_name="Айгүл",
+                    last_name=f"Бенч{i}",
+                )
+                for i in range(500)
+            ]
+        )
+
+        def email_round(n: int) -> float:
+            now = timezone.now()
+            notes = Notification.objects.bulk_create(
+                [
+                    Notification(
+                        recipient=users[i % len(users)],
+                        school=school,
+                        kind=Kind.PROTOCOL_CONFIRMED,
+                        url="/council/",
+                        params={"number": i, "date": "01.09.2026"},
+                    )
+                    for i in range(n)
+                ]
+            )
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        notification=note,
+                        recipient_id=note.recipient_id,
+                        channel=Delivery.Channel.EMAIL,
+                        next_attempt_at=now,
+                    )
+                    for note in notes
+                ]
+            )
+            started = time.monotonic()
+            sweep()
+            wait(
+                lambda: not Delivery.objects.exclude(status=Delivery.Status.SENT).exists(),
+                600,
+                "the e-mails are sent",
+                0.05,
+            )
+            return time.monotonic() - started
+
+        def noop_round(n: int) -> float:
+            queue = app.conf.task_default_queue
+            started = time.monotonic()
+            with app.producer_or_acquire() as producer:
+                for _ in range(n):
+                    app.send_task("celery.accumulate", args=[1], producer=producer)
+            # Empty queue: at most the two prefetched tasks are still running (ms).
+            wait(lambda: broker.llen(queue) == 0, 600, "the no-ops are done", 0.02)
+            return time.monotonic() - started
+
+        # Warm both: the worker's processes, connections and templates.
+        email_round(100)
+        noop_round(200)
+        emails, noops = [], []
+        for _ in range(args.rounds):
+            emails.append(args.emails / email_round(args.emails))
+            noops.append(args.emails / noop_round(args.emails))
+        load = os.getloadavg()
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    received = json.loads(sink_out.read_text()) if sink_out.exists() else {}
+    email_rate, noop_rate = statistics.median(emails), statistics.median(noops)
+    result = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "emails_per_round": args.emails,
+        "rounds": args.rounds,
+        "emails_per_second": [round(r, 1) for r in emails],
+        "noop_tasks_per_second": [round(r, 1) for r in noops],
+        "median_emails_per_second": round(email_rate, 1),
+        "median_noop_tasks_per_second": round(noop_rate, 1),
+        "ratio": round(email_rate / noop_rate, 3),
+        "smtp_messages": received.get("messages"),
+        "smtp_distinct_message_ids": received.get("message_ids"),
+        "batch_size": settings.NOTIFICATIONS_BATCH_SIZE,
+        "load_average": [round(x, 2) for x in load],
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, indent=2))
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = ROOT / "bench" / "results" / f"notifications-{stamp}"
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2))
+    out.with_suffix(".md").write_text(
+        "# Notifications bench\n\n"
+        f"{result['when']}, one worker (prefork, concurrency 2), {args.emails} e-mails and "
+        f"{args.emails} no-op tasks per round, {args.rounds} rounds interleaved, "
+        f"load average {result['load_average']} on {result['cpus']} CPUs.\n\n"
+        "| measure | per round | median |\n|---|---|---|\n"
+        f"| e-mails/s | {result['emails_per_second']} | {result['median_emails_per_second']} |\n"
+        f"| no-op tasks/s | {result['noop_tasks_per_second']} | "
+        f"{result['median_noop_tasks_per_second']} |\n"
+        f"| ratio | | {result['ratio']} |\n\n"
+        f"SMTP server received {result['smtp_messages']} messages with "
+        f"{result['smtp_distinct_message_ids']} distinct Message-IDs.\n"
+    )
+    print(f"written {out.with_suffix('.json')} and .md")
+
+
+if __name__ == "__main__":
+    main()

@@ -366,7 +366,11 @@ def lease_take(*, name: str, holder: str, seconds: float) -> bool:
     """Take or renew the lease `name` for `holder`; False while someone else holds it."""
     now = timezone.now()
     until = now + datetime.timedelta(seconds=seconds)
-    Lease.objects.get_or_create(name=name, defaults={"holder": "", "expires_at": now})
+    _lease, created = Lease.objects.get_or_create(
+        name=name, defaults={"holder": holder, "expires_at": until}
+    )
+    if created:
+        return True
     taken = (
         Lease.objects.filter(name=name)
         .filter(Q(holder=holder) | Q(expires_at__lt=now))

@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-notifications
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ check-deploy: install
 # BENCH_ARGS="--schools 10" for a quicker run). Writes bench/results/<timestamp>.json.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# E-mails/s of one worker (prefork, concurrency 2) against Celery's no-op tasks/s, with its
+# own redis-server and SMTP server (see bench/notifications.py).
+bench-notifications: install-dev
+	$(PY) bench/notifications.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache

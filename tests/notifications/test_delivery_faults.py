@@ -763,31 +763,39 @@ def test_a_reply_after_the_data_timeout_is_sent_unknown_and_resent_only_after_th
 
 
 @pytest.mark.django_db(transaction=True)
-def test_broker_lost_during_a_send_with_the_prefork_pool_frees_the_claim_at_once(
+def test_broker_lost_during_a_send_with_the_prefork_pool_delivers_once(
     smtp, broker, start_worker, settings
 ):
-    """Redis goes away while a prefork child is inside DATA: Celery cancels the running
-    task (worker_cancel_long_running_tasks_on_connection_loss). The claim is not left for
-    the claim timeout: the child's advisory lock is gone, the sweep frees it."""
+    """Redis goes away while a prefork child is inside DATA. What Celery 5.7 does then:
+    the main process tries to put the unacknowledged message back on a connection it has
+    just closed, fails (AttributeError in kombu's restore) and shuts down once the child's
+    task is done — the worker needs its supervisor (compose's restart policy). Whatever
+    of this happens, the e-mail goes out once and no claim is left for the claim timeout."""
     settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
     world = build_world()
     worker = start_worker(pool="prefork")
     submitted_and_chair_told(world, smtp)
-    smtp.slow_once[world.expert1.email] = 15.0
+    smtp.slow_once[world.expert1.email] = 4.0
 
     chair_assigns(world, [world.expert1])
     delivery = delivery_of(world.expert1)
     wait_for(smtp.in_slow_data.is_set, "the child is inside DATA", 60, worker.log)
     broker.stop()
-    wait_for(smtp.dropped.is_set, "the cancelled child's connection drops", 30, worker.log)
+    time.sleep(3)
     broker.start()
     started = time.monotonic()
-    wait_for(lambda: sweep()["freed"] == 1, "the cancelled claim is freed", 20, worker.log)
-    wait_for(
-        lambda: status_of(delivery.pk) == SENT, "sent after the broker returns", 60, worker.log
-    )
+    workers = [worker]
+
+    def delivered() -> bool:
+        if not workers[-1].alive():
+            workers.append(start_worker(pool="prefork"))  # the supervisor's restart
+        sweep()
+        return status_of(delivery.pk) == SENT
+
+    wait_for(delivered, "sent after the broker returns", 60, lambda: workers[-1].log())
     assert time.monotonic() - started < 60
     assert message_ids(smtp, world.expert1.email) == [message_id(delivery)]
+    assert not Delivery.objects.filter(status=SENDING).exists()
 
 
 @pytest.mark.django_db(transaction=True)

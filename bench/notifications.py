@@ -36,6 +36,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emails", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--kills", type=int, default=30, help="random worker kills (0: skip)")
+    parser.add_argument(
+        "--reminders", type=int, default=6000, help="review reminders due at once (0: skip)"
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_NOTIFICATIONS_DATABASE_URL", DEFAULT_URL)
     )
@@ -48,6 +52,103 @@ def wait(condition, timeout: float, what: str, step: float = 0.05) -> None:
         if time.monotonic() > deadline:
             sys.exit(f"bench: {what} not within {timeout} s")
         time.sleep(step)
+
+
+def children_of(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+def kill_phase(kills: int, *, email_round_start, worker: subprocess.Popen) -> dict:
+    """SIGKILL a busy pool process `kills` times at random moments while a backlog drains
+    (Celery replaces it; the task is redelivered); then count what was lost and doubled.
+    Duplicates are read from the SMTP server's Message-IDs at the end of the run."""
+    import random
+    import signal
+
+    from notifications.models import Delivery
+    from notifications.tasks import sweep
+
+    if not kills:
+        return {}
+    rng = random.Random(94)
+    total, done = 0, 0
+    started = time.monotonic()
+    while done < kills:
+        email_round_start(1500)
+        total += 1500
+        sweep()
+        while done < kills and Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+            time.sleep(rng.uniform(0.2, 0.8))
+            children = children_of(worker.pid)
+            if children:
+                try:
+                    os.kill(rng.choice(children), signal.SIGKILL)
+                    done += 1
+                except ProcessLookupError:
+                    pass
+    deadline = time.monotonic() + 300
+    while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+        if time.monotonic() > deadline:
+            break
+        sweep()
+        time.sleep(1)
+    return {
+        "kills": done,
+        "deliveries": total,
+        "not_sent": Delivery.objects.exclude(status=Delivery.Status.SENT).count(),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def reminders_phase(wanted: int) -> dict:
+    """Schools generated as in `make bench` until `wanted` reviews are open, one due-soon
+    reminder each due at this moment; deadlines_fire() creates the notices and deliveries
+    and hands them to the broker. Timed, with its statement count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from run import Generator
+
+    from documents.models import Review
+    from flows.models import Deadline
+    from flows.notices import deadlines_fire
+    from notifications.models import Delivery, Notification
+
+    generator = Generator(94, 200)
+    number = 0
+    started = time.monotonic()
+    while Review.objects.filter(submitted_at__isnull=True).count() < wanted:
+        number += 1
+        generator.school(number)
+    generation = time.monotonic() - started
+    now = timezone.now()
+    open_reviews = Review.objects.filter(submitted_at__isnull=True).values_list("pk", flat=True)
+    Deadline.objects.bulk_create(
+        [Deadline(review_id=pk, kind=Deadline.Kind.DUE_SOON, due_at=now) for pk in open_reviews]
+    )
+    notes_before = Notification.objects.count()
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        fired = deadlines_fire()
+    elapsed = time.monotonic() - started
+    return {
+        "schools": number,
+        "generation_seconds": round(generation, 1),
+        "reminders_fired": fired,
+        "notifications": Notification.objects.count() - notes_before,
+        "deliveries": Delivery.objects.filter(notification__kind="task_due_soon").count(),
+        "seconds_to_create_and_enqueue": round(elapsed, 2),
+        "statements": len(queries),
+    }
 
 
 def main() -> None:
@@ -156,7 +257,7 @@ def main() -> None:
             ]
         )
 
-        def email_round(n: int) -> float:
+        def make_backlog(n: int) -> None:
             now = timezone.now()
             notes = Notification.objects.bulk_create(
                 [
@@ -181,6 +282,9 @@ def main() -> None:
                     for note in notes
                 ]
             )
+
+        def email_round(n: int) -> float:
+            make_backlog(n)
             started = time.monotonic()
             sweep()
             wait(
@@ -209,6 +313,8 @@ def main() -> None:
             emails.append(args.emails / email_round(args.emails))
             noops.append(args.emails / noop_round(args.emails))
         load = os.getloadavg()
+        kills = kill_phase(args.kills, email_round_start=make_backlog, worker=worker)
+        reminders = reminders_phase(args.reminders) if args.reminders else {}
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -231,6 +337,9 @@ def main() -> None:
         "smtp_messages": received.get("messages"),
         "smtp_distinct_message_ids": received.get("message_ids"),
         "batch_size": settings.NOTIFICATIONS_BATCH_SIZE,
+        "send_threads": settings.NOTIFICATIONS_SEND_THREADS,
+        "kills": kills,
+        "reminders": reminders,
         "load_average": [round(x, 2) for x in load],
         "cpus": os.cpu_count(),
     }
@@ -249,7 +358,9 @@ def main() -> None:
         f"{result['median_noop_tasks_per_second']} |\n"
         f"| ratio | | {result['ratio']} |\n\n"
         f"SMTP server received {result['smtp_messages']} messages with "
-        f"{result['smtp_distinct_message_ids']} distinct Message-IDs.\n"
+        f"{result['smtp_distinct_message_ids']} distinct Message-IDs.\n\n"
+        f"Worker kills under load: {json.dumps(kills)}\n\n"
+        f"Review reminders due at one moment: {json.dumps(reminders)}\n"
     )
     print(f"written {out.with_suffix('.json')} and .md")
 

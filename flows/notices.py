@@ -150,6 +150,7 @@ def deadlines_fire(now: datetime.datetime | None = None) -> int:
 
 def deadlines_claim(now: datetime.datetime, limit: int) -> list[tuple[int, int, str, Any]]:
     table = Deadline._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
     skip_locked = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -162,7 +163,7 @@ def deadlines_claim(now: datetime.datetime, limit: int) -> list[tuple[int, int, 
             )
             RETURNING id, review_id, kind, due_at
             """,
-            [now, now, limit],
+            [at, at, limit],
         )
         return cursor.fetchall()
 

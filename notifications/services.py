@@ -170,7 +170,7 @@ def notify_bulk(*, notices: list[Notice]) -> int:
                 notice.url,
                 notice.dedupe_key,
                 mode == Mode.DIGEST,
-                now,
+                connection.ops.adapt_datetimefield_value(now),
             ]
         )
     created: list[tuple[int, str]] = []
@@ -309,7 +309,13 @@ def digests_open(*, now: datetime.datetime | None = None) -> int:
             ON CONFLICT DO NOTHING
             RETURNING id
             """,
-            [Delivery.Channel.DIGEST, today, Delivery.Status.PENDING, now, now],
+            [
+                Delivery.Channel.DIGEST,
+                connection.ops.adapt_datefield_value(today),
+                Delivery.Status.PENDING,
+                connection.ops.adapt_datetimefield_value(now),
+                connection.ops.adapt_datetimefield_value(now),
+            ],
         )
         ids = [row[0] for row in cursor.fetchall()]
     # Not enqueued here: the sweep that opened them sends them (enqueued_at is NULL).

@@ -50,6 +50,11 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
+def at(moment: datetime.datetime) -> object:
+    """A datetime as raw SQL must be given it (SQLite stores text in Django's format)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -73,7 +78,7 @@ def claim(ids: list[int], now: datetime.datetime) -> list[int]:
             WHERE id IN ({marks}) AND status = %s AND next_attempt_at <= %s
             RETURNING id{locking}
             """,
-            [S.SENDING, now, *ids, S.PENDING, now],
+            [S.SENDING, at(now), *ids, S.PENDING, at(now)],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -83,7 +88,7 @@ def revive_dead_claims(ids: list[int] | None, now: datetime.datetime) -> int:
     a claim older than the claim timeout is taken as dead too. PostgreSQL only."""
     stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
     where_ids = ""
-    params: list = [S.PENDING, now, S.SENDING, stale]
+    params: list = [S.PENDING, at(now), S.SENDING, at(stale)]
     if ids is not None:
         where_ids = f"AND id IN ({', '.join(['%s'] * len(ids))})"
         params += ids
@@ -257,7 +262,7 @@ def enqueue_due(now: datetime.datetime) -> int:
                 )
                 RETURNING id
                 """,
-                [now, S.PENDING, now, grace],
+                [at(now), S.PENDING, at(now), at(grace)],
             )
             ids = sorted(row[0] for row in cursor.fetchall())
         if not ids:

@@ -922,3 +922,44 @@ def test_two_beat_processes_run_each_job_once_per_interval(broker, tmp_path, set
     finally:
         for beat in beats:
             beat.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_the_bot_api_has_not_answered_sends_the_telegram_message_once(
+    smtp, start_worker, settings
+):
+    from notifications.models import Preference, TelegramLink
+    from tests.notifications.test_telegram import TOKEN, BotApi
+
+    bot = BotApi()
+    bot.thread.start()
+    try:
+        world = build_world()
+        TelegramLink.objects.create(user=world.expert1, chat_id=777, active=True)
+        Preference.objects.create(user=world.expert1, kind=Kind.TASK_ASSIGNED, route="telegram")
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BOT_USERNAME": "council_test_bot",
+            "TELEGRAM_API_URL": bot.url,
+            "TELEGRAM_TIMEOUT": "20",
+        }
+        settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
+        first = start_worker(**env)
+        submitted_and_chair_told(world, smtp)
+        bot.answers.append(5.0)  # the Bot API sits on the first sendMessage
+
+        chair_assigns(world, [world.expert1])
+        delivery = Delivery.objects.get(recipient=world.expert1)
+        assert delivery.channel == Delivery.Channel.TELEGRAM
+        wait_for(bot.waiting.is_set, "the worker waits for the Bot API", 60, first.log)
+        first.kill()
+
+        second = start_worker(**env)
+        wait_for(lambda: sweep()["freed"] == 1, "the dead claim is freed at once", 10)
+        wait_for(lambda: status_of(delivery.pk) == SENT, "sent by the next worker", 30, second.log)
+        time.sleep(5)  # the held request has finished by now, one way or the other
+        assert [m["chat_id"] for m in bot.delivered] == [777]
+        assert smtp.to(world.expert1.email) == []  # Telegram only, as chosen
+    finally:
+        bot.server.shutdown()
+        bot.server.server_close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import select
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +26,16 @@ pytestmark = pytest.mark.django_db
 TOKEN = "123456:test-token"
 
 
+def client_gone(sock: socket.socket) -> bool:
+    readable, _w, _x = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 class BotApi:
     """A Bot API server: records every call; answers from a script, then 200 ok."""
 
@@ -31,6 +43,10 @@ class BotApi:
         self.calls: list[tuple[str, dict]] = []
         self.answers: list[tuple[int, dict] | float] = []  # a float: sleep that long first
         self.updates: list[dict] = []
+        # Messages the Bot API really took: a client gone before the answer was written
+        # (killed while waiting) did not get its message through.
+        self.delivered: list[dict] = []
+        self.waiting = threading.Event()
         self.lock = threading.Lock()
         api = self
 
@@ -43,8 +59,11 @@ class BotApi:
                     api.calls.append((method, body))
                     answer = api.answers.pop(0) if api.answers and method != "getUpdates" else None
                 if isinstance(answer, float):
+                    api.waiting.set()
                     time.sleep(answer)
                     answer = None
+                    if client_gone(self.connection):
+                        return
                 if answer is None:
                     if method == "getUpdates":
                         offset = body.get("offset", 0)
@@ -53,6 +72,9 @@ class BotApi:
                     else:
                         answer = (200, {"ok": True, "result": {"message_id": len(api.calls)}})
                 status, payload = answer
+                if method == "sendMessage" and status == 200:
+                    with api.lock:
+                        api.delivered.append(body)
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)

@@ -36,6 +36,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emails", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--outage", type=int, default=60, help="seconds Redis is down (0: skip)")
     parser.add_argument("--kills", type=int, default=30, help="random worker kills (0: skip)")
     parser.add_argument(
         "--reminders", type=int, default=6000, help="review reminders due at once (0: skip)"
@@ -52,6 +53,51 @@ def wait(condition, timeout: float, what: str, step: float = 0.05) -> None:
         if time.monotonic() > deadline:
             sys.exit(f"bench: {what} not within {timeout} s")
         time.sleep(step)
+
+
+def outage_phase(seconds: int, *, users, stop: subprocess.Popen, start) -> dict:
+    """Redis stopped for `seconds` while notices are written through `notify` (their
+    publishes fail: this process is the web process); then Redis returns. Timed until the
+    last e-mail is sent, with beat's sweep emulated every 10 s."""
+    from django.db import transaction
+
+    from notifications.models import Delivery, Kind
+    from notifications.services import notify
+    from notifications.tasks import sweep
+
+    stop.terminate()
+    stop.wait(timeout=10)
+    down = time.monotonic()
+    written = 0
+    while time.monotonic() - down < seconds:
+        if written < 3000:
+            with transaction.atomic():
+                for user in users[:100]:
+                    notify(
+                        recipient=user,
+                        kind=Kind.PROTOCOL_CONFIRMED,
+                        params={"number": written, "date": "01.09.2026"},
+                        url="/council/",
+                    )
+            written += 100
+        else:
+            time.sleep(0.5)
+    start()
+    back = time.monotonic()
+    last_sweep = back
+    while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+        if time.monotonic() - back > 600:
+            break
+        if time.monotonic() - last_sweep >= 10:
+            sweep()
+            last_sweep = time.monotonic()
+        time.sleep(0.1)
+    return {
+        "down_seconds": seconds,
+        "written_while_down": written,
+        "seconds_until_all_sent_after_redis_returned": round(time.monotonic() - back, 1),
+        "not_sent": Delivery.objects.exclude(status=Delivery.Status.SENT).count(),
+    }
 
 
 def children_of(pid: int) -> list[int]:
@@ -114,10 +160,13 @@ def reminders_phase(wanted: int) -> dict:
     reminder each due at this moment; deadlines_fire() creates the notices and deliveries
     and hands them to the broker. Timed, with its statement count."""
     from django.db import connection
+    from django.db.models import Value
+    from django.db.models.functions import Concat
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from run import Generator
 
+    from accounts.models import User
     from documents.models import Review
     from flows.models import Deadline
     from flows.notices import deadlines_fire
@@ -130,6 +179,8 @@ def reminders_phase(wanted: int) -> dict:
         number += 1
         generator.school(number)
     generation = time.monotonic() - started
+    # The generated people have no address; give them one so each reminder is an e-mail.
+    User.objects.filter(email="").update(email=Concat("username", Value("@example.org")))
     now = timezone.now()
     open_reviews = Review.objects.filter(submitted_at__isnull=True).values_list("pk", flat=True)
     Deadline.objects.bulk_create(
@@ -164,23 +215,28 @@ def main() -> None:
         redis_port = sock.getsockname()[1]
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     processes: list[subprocess.Popen] = []
-    redis_server = subprocess.Popen(
-        [
-            "redis-server",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(redis_port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    processes.append(redis_server)
+
+    def start_redis() -> subprocess.Popen:
+        server = subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(redis_port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        processes.append(server)
+        return server
+
+    redis_server = start_redis()
     sink_out = tmp / "sink.json"
     sink = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), str(sink_out)],
@@ -313,6 +369,11 @@ def main() -> None:
             emails.append(args.emails / email_round(args.emails))
             noops.append(args.emails / noop_round(args.emails))
         load = os.getloadavg()
+        outage = (
+            outage_phase(args.outage, users=users, stop=redis_server, start=start_redis)
+            if args.outage
+            else {}
+        )
         kills = kill_phase(args.kills, email_round_start=make_backlog, worker=worker)
         reminders = reminders_phase(args.reminders) if args.reminders else {}
     finally:
@@ -338,6 +399,7 @@ def main() -> None:
         "smtp_distinct_message_ids": received.get("message_ids"),
         "batch_size": settings.NOTIFICATIONS_BATCH_SIZE,
         "send_threads": settings.NOTIFICATIONS_SEND_THREADS,
+        "outage": outage,
         "kills": kills,
         "reminders": reminders,
         "load_average": [round(x, 2) for x in load],
@@ -359,6 +421,7 @@ def main() -> None:
         f"| ratio | | {result['ratio']} |\n\n"
         f"SMTP server received {result['smtp_messages']} messages with "
         f"{result['smtp_distinct_message_ids']} distinct Message-IDs.\n\n"
+        f"Redis stopped while notices are written, then back: {json.dumps(outage)}\n\n"
         f"Worker kills under load: {json.dumps(kills)}\n\n"
         f"Review reminders due at one moment: {json.dumps(reminders)}\n"
     )

@@ -19,6 +19,7 @@ row to the broker in batches — no cap, so a backlog drains at full speed."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import logging
 import threading
@@ -221,8 +222,15 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
                 _pool.submit(in_thread, channel, deliveries[part::threads], stop)
                 for part in range(threads)
             ]
+            # Every thread is done before anything is given back in `finally` (a row
+            # still in another thread's hands must not be released under it).
+            concurrent.futures.wait(futures)
+            errors = [f.exception() for f in futures if f.exception() is not None]
             for future in futures:
-                tally.add(future.result())
+                if future.exception() is None:
+                    tally.add(future.result())
+            if errors:
+                raise errors[0]
     finally:
         # Interrupted (time limit, shutdown): what was not attempted is given back now.
         stop.set()

@@ -42,6 +42,7 @@ from kombu.utils.collections import eqhash
 
 from accounts.models import User
 from notifications.models import Delivery, Kind, Notification
+from notifications.rendering import render_message
 from notifications.tasks import backoff, deliver, sweep
 from project.celery import app
 from tests.conftest import World, build_world
@@ -467,6 +468,8 @@ def message_id(delivery: Delivery) -> str:
 def test_an_assignment_is_one_email_at_the_smtp_server_and_one_notice(smtp, start_worker, settings):
     settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
     world = build_world()
+    world.expert1.language = "ky"
+    world.expert1.save(update_fields=["language"])
     worker = start_worker()
     submitted_and_chair_told(world, smtp)
 
@@ -477,6 +480,10 @@ def test_an_assignment_is_one_email_at_the_smtp_server_and_one_notice(smtp, star
     (message,) = smtp.to(world.expert1.email)
     assert message["To"] == world.expert1.email
     assert message["Message-ID"] == message_id(delivery)
+    # The Kyrgyz subject as rendered: no leading space from a folded first line.
+    subject = render_message(delivery.notification).subject
+    assert subject.startswith("Жаңы тапшырма")
+    assert message["Subject"] == subject
     task = the_task(world.expert1, "review")
     assert f"/tasks/{task.pk}/" in message.get_body(("plain",)).get_content()
     notices = Notification.objects.filter(recipient=world.expert1)

@@ -47,9 +47,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+WATCHED: list[subprocess.Popen] = []  # redis-server, the SMTP server, the worker
+
+
 def wait(condition, timeout: float, what: str, step: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        dead = [p.args[0] for p in WATCHED if p.poll() is not None]
+        if dead:
+            sys.exit(f"bench: {dead} exited while waiting for: {what}")
         if time.monotonic() > deadline:
             sys.exit(f"bench: {what} not within {timeout} s")
         time.sleep(step)
@@ -65,6 +71,7 @@ def outage_phase(seconds: int, *, users, stop: subprocess.Popen, start) -> dict:
     from notifications.services import notify
     from notifications.tasks import sweep
 
+    WATCHED.remove(stop)
     stop.terminate()
     stop.wait(timeout=10)
     down = time.monotonic()
@@ -86,6 +93,7 @@ def outage_phase(seconds: int, *, users, stop: subprocess.Popen, start) -> dict:
     back = time.monotonic()
     last_sweep = back
     while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+        wait(lambda: True, 0, "the outage's backlog")  # fails if a server died
         if time.monotonic() - back > 600:
             break
         if time.monotonic() - last_sweep >= 10:
@@ -133,6 +141,7 @@ def kill_phase(kills: int, *, email_round_start, worker: subprocess.Popen) -> di
         total += 1500
         sweep()
         while done < kills and Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+            wait(lambda: True, 0, "the kills")  # fails if a server died
             time.sleep(rng.uniform(0.2, 0.8))
             children = children_of(worker.pid)
             if children:
@@ -143,6 +152,7 @@ def kill_phase(kills: int, *, email_round_start, worker: subprocess.Popen) -> di
                     pass
     deadline = time.monotonic() + 300
     while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+        wait(lambda: True, 0, "the kills' backlog")
         if time.monotonic() > deadline:
             break
         sweep()
@@ -234,6 +244,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         processes.append(server)
+        WATCHED[:] = [p for p in WATCHED if p.args[0] != "redis-server"] + [server]
         return server
 
     redis_server = start_redis()
@@ -244,6 +255,7 @@ def main() -> None:
         text=True,
     )
     processes.append(sink)
+    WATCHED.append(sink)
     smtp_port = int(sink.stdout.readline())
 
     os.environ.update(
@@ -296,6 +308,7 @@ def main() -> None:
         stderr=subprocess.STDOUT,
     )
     processes.append(worker)
+    WATCHED.append(worker)
     broker = redis.Redis(port=redis_port)
     try:
         school = School.objects.create(name="Bench school ңөү")

@@ -242,11 +242,12 @@ def deliveries_publish(ids: list[int]) -> int:
     published = 0
     for start in range(0, len(ids), size):
         batch = ids[start : start + size]
+        # After a first failure the breaker is open and the next batches are only kept
+        # for its replay (no wait), so every batch is tried.
         if publish(DELIVER_TASK, [batch]):
             published += len(batch)
         else:
-            Delivery.objects.filter(pk__in=ids[start:]).update(enqueued_at=None)
-            break
+            Delivery.objects.filter(pk__in=batch).update(enqueued_at=None)
     return published
 
 

@@ -23,6 +23,7 @@ import concurrent.futures
 import datetime
 import logging
 import threading
+import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -318,7 +319,8 @@ def telegram_updates() -> dict[str, int]:
     if not settings.TELEGRAM_BOT_TOKEN:
         return {"linked": 0}
     # One poller at a time (the Bot API answers 409 to concurrent getUpdates).
-    if not lease_take(name="telegram-updates", holder="poll", seconds=30):
+    holder = uuid.uuid4().hex
+    if not lease_take(name="telegram-updates", holder=holder, seconds=30):
         return {"linked": 0}
     cursor, _created = Cursor.objects.get_or_create(name="telegram-updates")
     try:
@@ -333,7 +335,7 @@ def telegram_updates() -> dict[str, int]:
     finally:
         from .services import lease_release
 
-        lease_release(name="telegram-updates", holder="poll")
+        lease_release(name="telegram-updates", holder=holder)
     linked = 0
     for update in updates:
         message = update.get("message") or {}

@@ -221,3 +221,15 @@ def test_no_answer_from_the_bot_api_is_sent_unknown_not_resent_at_once(world, bo
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.UNKNOWN
     assert deliver(delivery.pk) == "not claimed"
+
+
+def test_only_one_poller_reads_the_updates_at_a_time(world, bot):
+    """The Bot API refuses concurrent getUpdates (409); an overlapping run steps aside."""
+    from notifications.services import lease_release, lease_take
+
+    assert lease_take(name="telegram-updates", holder="another-run", seconds=30)
+    assert telegram_updates() == {"linked": 0}
+    assert [method for method, _body in bot.calls] == []
+    lease_release(name="telegram-updates", holder="another-run")
+    assert telegram_updates() == {"linked": 0}
+    assert [method for method, _body in bot.calls] == ["getUpdates"]

@@ -34,6 +34,8 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # A kept connection idle for longer than this is closed rather than trusted: servers drop
 # idle clients (Postfix after 300 s), and a dead one costs a reconnect anyway.
 IDLE_SECONDS = 60.0
+# A line starting with "." is sent with one more (RFC 5321 4.5.2 transparency).
+LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 def message_id(delivery: Delivery) -> str:
@@ -176,7 +178,7 @@ def smtp_send(link: SmtpLink, sender: str, recipient: str, data: bytes) -> tuple
     if code != 354:
         end_transaction(link, code)
         raise smtplib.SMTPDataError(code, reply)
-    body = re.sub(rb"(?m)^\.", b"..", data)
+    body = LEADING_DOT.sub(b"..", data)
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     smtp.send(body + b".\r\n")

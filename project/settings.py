@@ -270,7 +270,7 @@ NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECON
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50)
 # Threads per task sending a batch, each on its own SMTP (or HTTP) and database connection,
 # so that one message's waits overlap another's.
-NOTIFICATIONS_SEND_THREADS = env_int("NOTIFICATIONS_SEND_THREADS", 4)
+NOTIFICATIONS_SEND_THREADS = env_int("NOTIFICATIONS_SEND_THREADS", 8)
 # How long to wait for the server's reply to the end of DATA (RFC 5321 asks for long
 # waits here: a client that gives up early causes duplicates). Below the task time limit.
 NOTIFICATIONS_SMTP_DATA_TIMEOUT = env_int("NOTIFICATIONS_SMTP_DATA_TIMEOUT", 60)

@@ -233,3 +233,14 @@ def test_only_one_poller_reads_the_updates_at_a_time(world, bot):
     lease_release(name="telegram-updates", holder="another-run")
     assert telegram_updates() == {"linked": 0}
     assert [method for method, _body in bot.calls] == ["getUpdates"]
+
+
+def test_a_half_configured_bot_is_reported_by_the_system_check(settings):
+    from notifications.checks import check_telegram
+
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_USERNAME = TOKEN, ""
+    assert [w.id for w in check_telegram()] == ["notifications.W001"]
+    settings.TELEGRAM_BOT_USERNAME = "council_test_bot"
+    assert check_telegram() == []
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_USERNAME = "", ""
+    assert check_telegram() == []

@@ -244,3 +244,27 @@ def test_a_half_configured_bot_is_reported_by_the_system_check(settings):
     assert check_telegram() == []
     settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_USERNAME = "", ""
     assert check_telegram() == []
+
+
+def test_the_settings_page_saves_where_each_kind_goes_and_can_unlink(world, bot):
+    link(world, bot)
+    client = world.client(world.expert1)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert f'name="route-{Kind.TASK_ASSIGNED}"' in page
+    response = client.post(
+        reverse("notifications:preferences"),
+        {
+            Kind.TASK_ASSIGNED: "immediate",
+            f"route-{Kind.TASK_ASSIGNED}": "both",
+            Kind.DOCUMENT_APPROVED: "off",
+            f"route-{Kind.DOCUMENT_APPROVED}": "nonsense",
+        },
+    )
+    assert response.status_code == 302
+    choices = {p.kind: (p.mode, p.route) for p in Preference.objects.filter(user=world.expert1)}
+    assert choices[Kind.TASK_ASSIGNED] == ("immediate", "both")
+    assert choices[Kind.DOCUMENT_APPROVED] == ("off", "email")  # a bad value is ignored
+    client.post(reverse("notifications:preferences"), {"action": "telegram_unlink"})
+    assert not TelegramLink.objects.get(user=world.expert1).active
+    notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/z/")
+    assert [d.channel for d in Delivery.objects.filter(notification=notice)] == ["email"]

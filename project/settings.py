@@ -276,7 +276,8 @@ NOTIFICATIONS_SEND_THREADS = env_int("NOTIFICATIONS_SEND_THREADS", 8)
 NOTIFICATIONS_SMTP_DATA_TIMEOUT = env_int("NOTIFICATIONS_SMTP_DATA_TIMEOUT", 60)
 # A message sent whole but never answered ("sent?") is re-sent after this long.
 NOTIFICATIONS_UNKNOWN_RESEND_SECONDS = env_int("NOTIFICATIONS_UNKNOWN_RESEND_SECONDS", 3600)
-# Rows younger than this are left to their own commit-time enqueue.
+# A row handed to the broker is left to its own task this long before the sweep hands it
+# over again (a row whose hand-over failed is taken at once).
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env_int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", 60)
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 17)
 # Of several beats, the one holding this database lease schedules; another takes over

@@ -679,7 +679,8 @@ def test_a_frozen_redis_while_the_chair_assigns_holds_the_request_only_briefly(
     try:
         with caplog.at_level(logging.WARNING, logger="project.celery"):
             elapsed = chair_assigns(world, world.experts)
-        assert elapsed < 10, f"the chair waited {elapsed:.1f} s for a frozen broker"
+        # One socket timeout (2 s), no retry inside the request.
+        assert elapsed < 5, f"the chair waited {elapsed:.1f} s for a frozen broker"
         # Still frozen: nothing can have been taken yet.
         deliveries = [delivery_of(expert) for expert in world.experts]
         assert [(d.status, d.attempts) for d in deliveries] == [(PENDING, 0)] * 3

@@ -124,3 +124,40 @@ def test_the_digest_query_is_served_by_its_partial_index(world):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "notification_digest_waiting" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("index", "query"),
+    [
+        # sweep → enqueue_due: the due pending rows, oldest first.
+        (
+            "delivery_pending",
+            "SELECT id FROM notifications_delivery WHERE status = 'pending' "
+            "AND next_attempt_at <= now() AND (enqueued_at IS NULL OR enqueued_at < now()) "
+            "ORDER BY next_attempt_at LIMIT 5000",
+        ),
+        # sweep → revive_dead_claims: the claims in flight.
+        (
+            "delivery_sending",
+            "SELECT id FROM notifications_delivery WHERE status = 'sending' "
+            "AND (claimed_at < now() OR pg_try_advisory_xact_lock(1, mod(id, 2147483647)::int))",
+        ),
+        # sweep: unanswered rows past their hold.
+        (
+            "delivery_unknown",
+            "SELECT id FROM notifications_delivery WHERE status = 'unknown' AND claimed_at < now()",
+        ),
+        # deadlines_fire → deadlines_claim: the due reminders.
+        (
+            "deadline_due",
+            "SELECT id FROM flows_deadline WHERE done_at IS NULL AND due_at <= now() "
+            "ORDER BY due_at LIMIT 1000",
+        ),
+    ],
+)
+def test_the_periodic_queries_are_served_by_their_partial_indexes(db, index, query):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {query}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan

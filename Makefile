@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-notifications
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national screenshots bench-notifications
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,5 +64,16 @@ bench: install
 bench-notifications: install-dev
 	$(PY) bench/notifications.py $(BENCH_ARGS)
 
+# Every page, periodic job and transition at national scale (10M task rows) against a small
+# data set, interleaved; PostgreSQL at 127.0.0.1:5432 and pgbench (Debian: postgresql-client).
+# The two databases (council_scale_national, council_scale_small) are generated on the first
+# run (6–13 min, 8 GB) and kept. Writes bench/results/national-<time>.json and .md.
+bench-national: install
+	$(PY) bench/national_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache
+
+# Refresh the README's pictures (docs/*.png) from the demo school, in headless Chromium.
+screenshots: install-dev system-deps
+	UPDATE_SCREENSHOTS=1 scripts/test.sh -q tests/e2e/test_compare_phone.py

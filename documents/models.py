@@ -140,6 +140,16 @@ class Document(models.Model):
             models.Index(
                 fields=["methodical_association", "-updated_at"], name="doc_association_updated"
             ),
+            # The search-text sweep (reports.tasks.documents_to_index): WHERE updated_at >= …
+            models.Index(fields=["updated_at"], name="doc_updated"),
+            # The missing-file sweep (flows.tasks.render_missing_files): approved documents
+            # without their approval sheet, normally none: WHERE stage = 'approved' AND
+            # approval_sheet = ''
+            models.Index(
+                fields=["id"],
+                condition=models.Q(stage="approved", approval_sheet=""),
+                name="doc_approved_without_sheet",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +185,11 @@ class DocumentVersion(models.Model):
         ordering = ["document", "number"]
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="version_number_unique")
+        ]
+        indexes = [
+            # The version-text sweep (reports.tasks.versions_to_extract):
+            # WHERE submitted_at >= … (the last few days only)
+            models.Index(fields=["submitted_at"], name="version_submitted"),
         ]
 
     def __str__(self) -> str:
@@ -354,6 +369,7 @@ class EventKind(models.TextChoices):
     RETURNED_TO_AUTHOR = "returned_to_author", _("returned the document to its author")
     DUE_DATE_EXTENDED = "due_date_extended", _("extended an expert's due date")
     EXPERT_REPLACED = "expert_replaced", _("replaced an expert")
+    TASK_REASSIGNED = "task_reassigned", _("handed a task of a person who left to another")
 
 
 class DocumentEvent(models.Model):

@@ -140,7 +140,13 @@ def render_missing_files() -> dict[str, int]:
 @shared_task(name="flows.tasks.council_time", ignore_result=True)
 def council_time() -> dict[str, int]:
     """Review reminders and escalations, agendas, quarter and protocol reminders."""
+    from council.services import council_tasks_due
+
     from .notices import council_time as council_reminders
     from .notices import deadlines_fire
 
-    return {"deadlines": deadlines_fire(), **council_reminders()}
+    return {
+        "deadlines": deadlines_fire(),
+        **council_reminders(),
+        "council_tasks": council_tasks_due(),
+    }

@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from documents.models import Document
+from accounts.models import School
+from documents.models import Document, DocumentVersion
 
 
 class Reports(models.Model):
@@ -38,12 +39,18 @@ class DocumentText(models.Model):
         related_name="search",
         primary_key=True,
     )
+    # The document's school, copied here so that search narrows to the reader's school
+    # inside the index before it matches any text: a GIN index on (school_id, search_text
+    # gin_trgm_ops) (migration 0003) serves WHERE school_id = … AND search_text LIKE '%…%'
+    # (reports.selectors.search_documents) without rechecking the whole country's texts.
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
     # The stored file name the text was extracted from; a new upload changes the name.
     file_name = models.CharField(max_length=200, blank=True)
     file_text = models.TextField(blank=True)
     # casefold(title + description + file_text): matched with LIKE, so the match does not
-    # depend on the database's locale (SQLite's LIKE folds ASCII only). On PostgreSQL a
-    # pg_trgm GIN index serves it (migration 0002).
+    # depend on the database's locale (SQLite's LIKE folds ASCII only).
     search_text = models.TextField(blank=True)
     indexed_at = models.DateTimeField()
 
@@ -53,3 +60,26 @@ class DocumentText(models.Model):
 
     def __str__(self) -> str:
         return str(self.document_id)
+
+
+class VersionText(models.Model):
+    """The paragraphs of a frozen version's file, for comparing versions. A version never
+    changes, so its text is extracted once, by a Celery task after the submission commits
+    (and by the search sweep for any it missed)."""
+
+    version = models.OneToOneField(
+        DocumentVersion,
+        verbose_name=_("document version"),
+        on_delete=models.CASCADE,
+        related_name="text",
+        primary_key=True,
+    )
+    paragraphs = models.JSONField(default=list, blank=True)
+    extracted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("version text")
+        verbose_name_plural = _("version texts")
+
+    def __str__(self) -> str:
+        return str(self.version_id)

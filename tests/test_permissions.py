@@ -159,6 +159,12 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         "get",
         only(SUBMITTED_READERS),
     ),
+    "documents:compare": (
+        # One version so far: its readers are sent back to the document page.
+        lambda s: reverse("documents:compare", args=[s.submitted.pk]),
+        "get",
+        only(dict.fromkeys(SUBMITTED_READERS, 302)),
+    ),
     "documents:approval_sheet": (
         # Not approved yet: no sheet for anyone who may see the document.
         lambda s: reverse("documents:approval_sheet", args=[s.submitted.pk]),
@@ -217,6 +223,19 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         lambda s: reverse("documents:review_replace", args=[s.submitted.pk, s.open_review.pk]),
         "post",
         only({**dict.fromkeys(SUBMITTED_READERS, 403), "chair": 302}),
+    ),
+    # Tasks of people who left: the school administrator and a chair (the outsider chairs
+    # their own school's council, and finds only their school's tasks).
+    "flows:unowned": (
+        lambda s: reverse("flows:unowned"),
+        "get",
+        everyone(403, chair=200, admin=200, outsider=200),
+    ),
+    "flows:reassign": (
+        # An active owner's task: refused with a message (302); another school's: 404.
+        lambda s: reverse("flows:reassign", args=[s.review_task.pk]),
+        "post",
+        everyone(403, chair=302, admin=302, outsider=404),
     ),
     "notifications:list": (lambda s: reverse("notifications:list"), "get", everyone(200)),
     "notifications:preferences": (

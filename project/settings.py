@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "notifications",
     "flows",
     "reports",
+    "ninja",  # its templates and static files serve the API's documentation page
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +253,25 @@ EXPERTISE_DEFAULT_DAYS = env_int("EXPERTISE_DEFAULT_DAYS", 10)
 # The dashboard counts a step other than a review (which has its due date) as overdue when
 # it has been open longer than this many days.
 REPORTS_TASK_OVERDUE_DAYS = env_int("REPORTS_TASK_OVERDUE_DAYS", 7)
+# The REST API (api/): requests a minute per personal token, and active tokens per person.
+API_TOKEN_RATE_PER_MINUTE = env_int("API_TOKEN_RATE_PER_MINUTE", 120)
+API_MAX_TOKENS = env_int("API_MAX_TOKENS", 10)
+# The per-token request counters are shared by every web worker through Redis when there
+# is one (short timeouts: a request never waits on Redis); the embedded default runs one
+# web process, whose memory is enough.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": "api",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
 
 # E-mail: the console in development, SMTP from the environment in production.
 EMAIL_BACKEND = env_str(

@@ -417,3 +417,7 @@ class DocumentEvent(models.Model):
         if self.kind == EventKind.APPROVED and self.note:
             return _("Registry number %(number)s") % {"number": self.note}
         return self.note
+
+
+# Official papers and their verification live in their own module (see its docstring).
+from .paper_models import OfficialPaper, PaperKind, PaperStatus, VerificationThrottle  # noqa: E402, F401

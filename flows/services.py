@@ -189,6 +189,11 @@ def review_complete(
     review = Review.objects.select_related("round__version").get(pk=activation.task.data["review"])
     if activation.task.owner_id != actor.pk:
         raise ValidationError(_("This review is assigned to another expert."))
+    if opinion in ("approve_with_changes", "revise") and not any(
+        t.strip() for t in recommendations
+    ):
+        # Here and not only on the page: the API's reviews go through this service too.
+        raise ValidationError(_("Write at least one recommendation for this opinion."))
     if review.expert_id != actor.pk:  # a substitute acting for the expert
         review.acting_expert = actor
         review.save(update_fields=["acting_expert"])

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from accounts import staff_views
 from accounts import views as accounts_views
 from accounts.forms import LoginForm
+from api import views as api_views
+from api.api import api
 from council import views as council_views
+from documents import verification_views
 from documents import views as documents_views
 from flows import council_views as flow_council_views
 from flows import document_views, handover_views
@@ -90,9 +94,19 @@ council_patterns = (
     "council",
 )
 
+# Public, no login: what an official paper's QR code and printed code lead to.
+verify_patterns = (
+    [
+        path("verify/", verification_views.verify_start, name="start"),
+        path("v/<str:code>/", verification_views.verify_paper, name="paper"),
+    ],
+    "verify",
+)
+
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
+    path("", include(verify_patterns)),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -108,5 +122,20 @@ urlpatterns = [
     path("council/", include(council_patterns)),
     path("notifications/", include(notifications_patterns)),
     path("reports/", include("reports.urls")),
+    path("staff/import/", staff_views.staff_import_page, name="staff_import"),
+    path(
+        "staff/import/template.xlsx",
+        staff_views.staff_import_template,
+        name="staff_import_template",
+    ),
+    path(
+        "password/set/<uidb64>/<token>/",
+        staff_views.PasswordSetView.as_view(),
+        name="password_set",
+    ),
+    path("profile/", api_views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", api_views.token_revoke, name="token_revoke"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_views.api_not_found),
     path("admin/", admin.site.urls),
 ]

@@ -271,6 +271,30 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     ),
     # Everyone may search; what they find is what they may see (test_search_*).
     "reports:search": (lambda s: reverse("reports:search") + "?q=план", "get", everyone(200)),
+    "profile": (lambda s: reverse("profile"), "get", everyone(200)),
+    # The staff import: a school administrator, into their own school only.
+    "staff_import": (lambda s: reverse("staff_import"), "get", everyone(403, admin=200)),
+    "staff_import_template": (
+        lambda s: reverse("staff_import_template"),
+        "get",
+        everyone(403, admin=200),
+    ),
+    # A set-password link with a wrong token: the page says so, to anyone.
+    "password_set": (
+        lambda s: reverse("password_set", args=["MQ", "wrong-token"]),
+        "get",
+        everyone(200, anonymous=200),
+    ),
+    # Revokes only the user's own tokens: see tests/api/test_tokens.py.
+    "token_revoke": (lambda s: reverse("token_revoke", args=[1]), "post", everyone(302)),
+    # The public verification of official papers: no login; a code nobody was issued
+    # answers 404 to everyone alike (tests/documents/test_papers.py).
+    "verify:start": (lambda s: reverse("verify:start"), "get", everyone(200, anonymous=200)),
+    "verify:paper": (
+        lambda s: reverse("verify:paper", args=["7KQ2M9XD4PABCDEFGHJKMNPQRS"]),
+        "get",
+        everyone(404, anonymous=404),
+    ),
     # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "notifications:read": (
         lambda s: reverse("notifications:read", args=[s.chair_notice.pk]),
@@ -310,6 +334,8 @@ def named_urls(resolver: URLResolver | None = None, prefix: str = "") -> set[str
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue  # Django's admin has its own permission system and tests
+            if entry.namespace == "api-1":
+                continue  # the REST API's own matrix: tests/api/test_permissions.py
             ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
             names |= named_urls(entry, ns)
         elif isinstance(entry, URLPattern) and entry.name:

@@ -28,7 +28,10 @@ LABELS: dict[str, dict[str, Any]] = {
     "viewflow.Process": WORKFLOW_FIELDS,
     "viewflow.Task": WORKFLOW_FIELDS,
     "documents.Document": {"file_sha256": _("checksum of the file (SHA-256)")},
-    "notifications.Delivery": {"claimed_at": _("taken for sending at")},
+    "notifications.Delivery": {
+        "claimed_at": _("taken for sending at"),
+        "enqueued_at": _("queued for sending at"),
+    },
     "notifications.Notification": {
         "school": _("school"),
         "params": _("parameters"),

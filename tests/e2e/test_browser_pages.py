@@ -51,10 +51,10 @@ PEOPLE = [
     "other_school",
 ]
 # Links that are not pages: downloads, exports, POST-only actions, the admin (Django's own
-# responsive pages), the language switch and logging out.
+# responsive pages), the REST API and its documentation, the language switch and logging out.
 NOT_A_PAGE = re.compile(
-    r"/(file|approval-sheet|logout|language|read|confirm|close|admin)(/|$)"
-    r"|protocol\.\w+$|report/file|[?&](export|format)="
+    r"/(file|approval-sheet|logout|language|read|confirm|close|admin|api)(/|$)"
+    r"|protocol\.\w+$|report/file|[?&](export|format)=|\.(xlsx|csv|pdf|docx|odt|json)(\?|$)"
 )
 MAX_PAGES_PER_PERSON = 40
 # Russian words run longer than Kyrgyz ones: this person walks the pages in Russian.

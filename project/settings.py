@@ -106,6 +106,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: its admin/index.html adds the health panel to admin's.
+    "ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -170,6 +172,20 @@ DATABASES = {
     if _database_url
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RUN_DIR / "db.sqlite3")}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has three processes writing one SQLite file (web, worker, beat). With the
+    # default rollback journal a reader blocks a writer and a deferred transaction that
+    # later writes fails at once with "database is locked" instead of waiting. WAL lets
+    # readers and one writer proceed together; IMMEDIATE takes the write lock at BEGIN, so
+    # a transaction waits (up to the timeout) rather than failing halfway.
+    DATABASES["default"].setdefault(
+        "OPTIONS",
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    )
 if env_str("DJANGO_TEST_DB_NAME"):  # lets several test runs share one server
     DATABASES["default"]["TEST"] = {"NAME": env_str("DJANGO_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -214,6 +230,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# viewflow's static files serve its Material site, which is not mounted here (the chart is
+# inline SVG); its bundled CSS also refers to fonts the package does not ship, which stops
+# manifest collectstatic. So its app folder is not collected (see project/staticfiles.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "project.staticfiles.AppDirectoriesFinder",
+]
+STATICFILES_EXCLUDED_APPS = ["viewflow", "viewflow.workflow"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -258,6 +282,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# The file backend (`make run`) writes each message to a file in this folder.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(RUN_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "council@localhost")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 NOTIFICATIONS_MAIL_DOMAIN = env_str("NOTIFICATIONS_MAIL_DOMAIN", "council.local")
@@ -288,6 +314,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_celery_dir / "processed"),
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
+        # The worker holds one unacknowledged task at a time (prefetch 1) and, at the
+        # default 1 s, lists the folder again only a second later: one task a second.
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -316,6 +345,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat writes a job's last_run_at as soon as it sends it (not every 3 minutes): a restarted
+# beat does not send again what it just sent, and /health/ reads beat's freshness from it.
+CELERY_BEAT_SYNC_EVERY = 1
 # Publishing gives up fast when the broker is down: the outbox row is already committed and
 # the sweep sends it later, so a request must not hang on Redis.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -355,10 +387,35 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Health (ops/health.py, /health/). The worker writes a heartbeat every
+# HEALTH_WORKER_HEARTBEAT_SECONDS to a cache every process shares: Redis in production,
+# files under .run/ in the embedded default.
+HEALTH_WORKER_HEARTBEAT_SECONDS = env_int("HEALTH_WORKER_HEARTBEAT_SECONDS", 10)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60)
+# Beat sends a job every minute; older than this, it is not running.
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 300)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "health": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CELERY_BROKER_URL,
+        # Like the broker's: a frozen Redis must not hang a health probe.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "KEY_PREFIX": "health",
+    }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(RUN_DIR / "health"),
+    },
+}
+
 # Production hardening. All on unless DEBUG; each can be relaxed from the environment
 # (e.g. a school LAN without TLS must set DJANGO_SECURE_SSL=0 knowingly).
 _secure = env_bool("DJANGO_SECURE_SSL", not DEBUG)
 SECURE_SSL_REDIRECT = _secure
+# An orchestrator probes the container over plain HTTP on loopback.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = _secure
 CSRF_COOKIE_SECURE = _secure
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if _secure else 0)

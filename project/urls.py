@@ -11,6 +11,7 @@ from flows import council_views as flow_council_views
 from flows import document_views
 from flows import views as flows_views
 from notifications import views as notifications_views
+from ops import views as ops_views
 from reports import views as reports_views
 
 documents_patterns = (
@@ -101,4 +102,5 @@ urlpatterns = [
     path("notifications/", include(notifications_patterns)),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("health/", ops_views.health, name="health"),
 ]

@@ -18,6 +18,6 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-only DJANGO_STATIC_MANIFEST=1 python manage.py collectstatic --noinput -v0 \
     && mkdir -p /data/media /data/backups && chown -R council /data
 USER council
-ENV MEDIA_ROOT=/data/media
+ENV MEDIA_ROOT=/data/media BACKUP_ROOT=/data/backups
 EXPOSE 8000
 CMD ["gunicorn", "project.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

@@ -251,6 +251,8 @@ STORAGES = {
 # Uploaded documents. Never served directly: only through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(RUN_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
+# Where `manage.py backup` writes its folders unless told otherwise.
+BACKUP_ROOT = Path(env_str("BACKUP_ROOT", str(RUN_DIR / "backups")))
 
 # Upload limits (bytes). Documents: .docx, .odt, .pdf, type decided by content.
 DOCUMENT_MAX_UPLOAD_BYTES = env_int("DOCUMENT_MAX_UPLOAD_MB", 20) * 1024 * 1024

@@ -20,12 +20,16 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need: Chromium for the browser tests, gettext for catalogs.
+# Debian packages the tests need: Chromium for the browser tests, gettext for catalogs,
+# redis-server for throwaway brokers (fault tests, the compose replay), pg_dump/pg_restore
+# for backups.
+SYSTEM_PACKAGES := chromium gettext redis-server postgresql-client
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1 \
+	  || ! command -v redis-server >/dev/null 2>&1 || ! command -v pg_dump >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
-	  else echo "Please install Chromium and gettext (Debian: apt-get install chromium gettext)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "Please install $(SYSTEM_PACKAGES) (Debian: apt-get install $(SYSTEM_PACKAGES))"; exit 1; fi; \
 	fi
 
 run: install

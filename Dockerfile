@@ -3,7 +3,10 @@
 # requirements.txt into a clean virtualenv, runs the python/pip steps below as written (the
 # system steps — apt-get, useradd, mkdir, chown — are the image's own), then starts
 # docker-compose.yml's commands.
-FROM python:3.11-slim
+# Debian bookworm: its postgresql-client is 15, the major version of compose's PostgreSQL, so
+# pg_dump/pg_restore match the server (a newer pg_dump writes settings an older server
+# refuses at restore).
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app

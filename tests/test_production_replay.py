@@ -267,6 +267,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             service.stop()
         smtp.stop()
         _drop_database(database)
+        shutil.rmtree(venv, ignore_errors=True)  # ~150 MB; pytest keeps its last 3 temp dirs
 
 
 def _serves(deployment: Deployment) -> bool:

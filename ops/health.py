@@ -22,6 +22,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 COMPONENTS = {
@@ -64,7 +65,9 @@ def check_broker() -> Check:
         if url.startswith("filesystem://"):
             folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
             if not os.access(folder, os.W_OK):
-                return Check("broker", False, f"{folder} is not writable")
+                return Check(
+                    "broker", False, gettext("%(folder)s is not writable") % {"folder": folder}
+                )
             return Check("broker", True, "filesystem")
         import redis
 
@@ -107,9 +110,9 @@ def check_worker(hostname: str | None = None) -> Check:
     except Exception as error:
         return _failure("worker", error)
     if beat_at is None:
-        return Check("worker", False, "no heartbeat")
+        return Check("worker", False, gettext("no heartbeat"))
     age = time.time() - beat_at
-    detail = f"{who}: heartbeat {age:.0f} s ago"
+    detail = gettext("%(worker)s: heartbeat %(age)d s ago") % {"worker": who, "age": age}
     return Check("worker", age <= settings.HEALTH_WORKER_MAX_AGE_SECONDS, detail)
 
 
@@ -121,9 +124,9 @@ def check_beat() -> Check:
     except Exception as error:
         return _failure("beat", error)
     if last is None:
-        return Check("beat", False, "no job sent yet")
+        return Check("beat", False, gettext("no job sent yet"))
     age = (timezone.now() - last).total_seconds()
-    detail = f"last job sent {age:.0f} s ago"
+    detail = gettext("last job sent %(age)d s ago") % {"age": age}
     return Check("beat", age <= settings.HEALTH_BEAT_MAX_AGE_SECONDS, detail)
 
 

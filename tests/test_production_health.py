@@ -206,7 +206,9 @@ def test_admins_see_the_health_panel_and_only_superusers_its_details(world):
     assert "health-worker" in html and "failing" in html
     assert "no heartbeat" not in html  # details name internals: superusers only
 
-    root = User.objects.create_superuser("root", "root@example.org", "x", school=world.school)
+    root = User.objects.create_superuser(
+        "root", "root@example.org", "x", school=world.school, language="en"
+    )
     html = world.client(root).get(reverse("admin:index")).content.decode()
     assert "no heartbeat" in html
     assert "postgresql" in html

@@ -267,7 +267,6 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
             service.stop()
         smtp.stop()
         _drop_database(database)
-        shutil.rmtree(venv, ignore_errors=True)  # ~150 MB; pytest keeps its last 3 temp dirs
 
 
 def _serves(deployment: Deployment) -> bool:
@@ -300,6 +299,10 @@ def test_the_login_page_and_a_hashed_static_file_load_through_gunicorn(deploymen
     assert response.header("Content-Type").startswith("text/css")
     assert "immutable" in response.header("Cache-Control")
     assert response.body == (deployment.app / "static" / "css" / "app.css").read_bytes()
+    # DEBUG is off: a missing page is the project's 404, not Django's debug page.
+    missing = browser.get("/no-such-page/")
+    assert missing.status == 404
+    assert "URLconf" not in missing.text and "Traceback" not in missing.text
     # Plain HTTP without the proxy is sent to HTTPS.
     plain = Browser(f"http://127.0.0.1:{deployment.port}", headers={"Host": HOST}).get("/login/")
     assert plain.status == 301

@@ -171,3 +171,16 @@ def test_web_worker_and_beat_write_together_without_a_locked_database(embedded):
     stored = {t for (t,) in embedded.query("SELECT title FROM documents_document")}
     assert titles <= stored
     assert "database is locked" not in embedded.logs()
+
+
+def test_health_sees_the_worker_and_beat_of_make_run(embedded):
+    """The heartbeat goes through the file cache under .run/ (no Redis here), beat's
+    freshness through SQLite; its first job is sent a minute after it starts."""
+    browser = Browser(embedded.url)
+    wait_for(
+        lambda: browser.get("/health/").status == 200,
+        "/health/ all ok under make run",
+        timeout=120,
+        explain=lambda: browser.get("/health/").text + embedded.logs(),
+        every=1,
+    )

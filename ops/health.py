@@ -69,6 +69,12 @@ def check_broker() -> Check:
                     "broker", False, gettext("%(folder)s is not writable") % {"folder": folder}
                 )
             return Check("broker", True, "filesystem")
+        if not url.startswith(("redis://", "rediss://")):
+            from project.celery import app
+
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            return Check("broker", True, conn.transport_cls)
         import redis
 
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS

@@ -391,7 +391,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Health (ops/health.py, /health/). The worker writes a heartbeat every
 # HEALTH_WORKER_HEARTBEAT_SECONDS to a cache every process shares: Redis in production,
-# files under .run/ in the embedded default.
+# files under .run/ in the embedded default (and with a broker other than Redis, which
+# then needs .run/ — APP_RUN_DIR — on a volume the containers share).
 HEALTH_WORKER_HEARTBEAT_SECONDS = env_int("HEALTH_WORKER_HEARTBEAT_SECONDS", 10)
 HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60)
 # Beat sends a job every minute; older than this, it is not running.

@@ -219,3 +219,13 @@ def test_the_checks_run_in_a_fixed_order_and_say_why():
     assert [c.component for c in checks] == ["database", "broker", "worker", "beat"]
     assert checks[0].ok and checks[0].detail == "postgresql"
     assert not checks[2].ok and checks[2].detail == "no heartbeat"
+
+
+def test_another_broker_is_checked_through_celerys_own_connection(settings):
+    settings.CELERY_BROKER_URL = f"amqp://guest@127.0.0.1:{free_port()}//"
+    from ops.health import check_broker
+
+    started = time.monotonic()
+    check = check_broker()
+    assert not check.ok and "Connection refused" in check.detail
+    assert time.monotonic() - started < 10

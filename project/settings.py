@@ -306,6 +306,8 @@ PROTOCOL_REMINDER_DAYS = env_int("PROTOCOL_REMINDER_DAYS", 7)
 # transport under .run/ otherwise, so that `make run` needs no services.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's transport with atomic writes (its own can hand a worker a half-written file).
+    CELERY_BROKER_TRANSPORT = "project.kombu_filesystem:Transport"
     _celery_dir = RUN_DIR / "celery"
     # The transport does not create its folders; without them every publish fails.
     for _sub in ("queue", "processed", "control"):

@@ -72,7 +72,7 @@ def check_broker() -> Check:
         if not url.startswith(("redis://", "rediss://")):
             from project.celery import app
 
-            with app.connection_for_write() as conn:
+            with app.connection_for_write(url) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             return Check("broker", True, conn.transport_cls)
         import redis

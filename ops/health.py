@@ -100,6 +100,8 @@ def record_worker_heartbeat(hostname: str) -> None:
 
 
 def forget_worker(hostname: str) -> None:
+    # The shared key goes only if this worker wrote it last; another running worker
+    # writes it again within one heartbeat interval.
     cache = caches["health"]
     cache.delete(f"{WORKER_KEY}:{hostname}")
     last = cache.get(WORKER_KEY)

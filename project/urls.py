@@ -15,6 +15,7 @@ from flows import council_views as flow_council_views
 from flows import document_views, handover_views
 from flows import views as flows_views
 from notifications import views as notifications_views
+from ops import views as ops_views
 from reports import views as reports_views
 
 documents_patterns = (
@@ -133,4 +134,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_views.api_not_found),
     path("admin/", admin.site.urls),
+    path("health/", ops_views.health, name="health"),
 ]

@@ -116,6 +116,8 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     "login": (lambda s: reverse("login"), "get", everyone(302, anonymous=200)),
     "logout": (lambda s: reverse("logout"), "get", everyone(405, anonymous=405)),
     "set_language": (lambda s: reverse("set_language"), "get", everyone(405, anonymous=405)),
+    # Public, for orchestrators: ok/failing only (tests/test_production_health.py).
+    "health": (lambda s: reverse("health") + "?only=database", "get", everyone(200, anonymous=200)),
     "flows:inbox": (lambda s: reverse("flows:inbox"), "get", everyone(200)),
     "flows:task": (
         lambda s: reverse("flows:task", args=[s.review_task.pk]),

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -87,3 +88,16 @@ def absence(request: HttpRequest) -> HttpResponse:
             "colleagues": colleagues.order_by("last_name", "first_name"),
         },
     )
+
+
+@login_required
+@permission_required("accounts.view_rolechange", raise_exception=True)
+def role_changes(request: HttpRequest) -> HttpResponse:
+    """The record of role changes: the director reads their school's, the district
+    administrator their district's."""
+    from django.shortcuts import render
+
+    from .selectors import role_changes_visible_to
+
+    page = Paginator(role_changes_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/role_changes.html", {"page": page})

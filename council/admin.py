@@ -20,7 +20,10 @@ class CouncilMemberInline(admin.TabularInline):
         from accounts.models import User
 
         if db_field.name == "user" and request.user.school_id and not request.user.is_superuser:
-            kwargs["queryset"] = User.objects.filter(school_id=request.user.school_id)
+            # Membership gives a role: an administrator does not make themselves a member.
+            kwargs["queryset"] = User.objects.filter(school_id=request.user.school_id).exclude(
+                pk=request.user.pk
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -30,9 +33,17 @@ class CouncilAdmin(SchoolScopedAdmin):
     list_filter = ["academic_year", "school"]
     inlines = [CouncilMemberInline]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in ("chair", "secretary") and not request.user.is_superuser:
+            # The chair's and the secretary's places give roles: an administrator does not
+            # give them to themselves.
+            field.queryset = field.queryset.exclude(pk=request.user.pk)
+        return field
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        council_roles_sync(council=form.instance)
+        council_roles_sync(council=form.instance, actor=request.user)
 
 
 @admin.register(Session)

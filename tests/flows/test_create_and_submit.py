@@ -10,7 +10,7 @@ from django.urls import reverse
 
 # Imported before any test patches flows.services, so that its own `from .services import`
 # binds the real functions.
-import flows.document_views  # noqa: F401
+import flows.document_views
 import flows.services
 from documents.models import Document, DocumentEvent, DocumentVersion, Stage
 from flows.models import ExpertiseProcess

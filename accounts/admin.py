@@ -3,11 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from project.params import MAX_ID
 
 from .audit import acting_as
 from .models import (
@@ -39,6 +43,25 @@ def _scoped_list_filter(list_filter: Any) -> list[Any]:
         (name, admin.RelatedOnlyFieldListFilter) if name in ("school", "groups") else name
         for name in list_filter
     ]
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the submitted value up when it shows the form
+    again; a value that is not a key at all ("abc") or past bigint makes that query fail.
+    Such a value is dropped: the form already says "select a valid choice"."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        pk_field = self.field.remote_field.model._meta.pk
+        kept = []
+        for item in value:
+            try:
+                parsed = pk_field.to_python(item)
+            except (ValidationError, TypeError, ValueError):
+                continue
+            if parsed in (None, "") or (isinstance(parsed, int) and abs(parsed) > MAX_ID):
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attr)
 
 
 class SchoolScopedAdmin(admin.ModelAdmin):
@@ -216,3 +239,53 @@ class RoleChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# django-celery-beat's admin (periodic jobs, superusers only) answers some malformed forms
+# with a 500: a crontab such as "-1" breaks the human-readable preview shown with the form's
+# errors, and a custom task name over 200 characters breaks its form's clean(). The same
+# admins, with those two places made to show the form's errors instead.
+def _register_safe_beat_admin() -> None:
+    from django.utils.translation import gettext_lazy as _
+    from django_celery_beat import admin as beat_admin
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    class SafePeriodicTaskForm(beat_admin.PeriodicTaskForm):
+        def clean(self) -> Any:
+            # An invalid "task" is already reported on its field; the parent's clean()
+            # reads it unconditionally.
+            self.cleaned_data.setdefault("task", "")
+            return super().clean()
+
+    class SafePeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+        form = SafePeriodicTaskForm
+
+    class SafeCrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
+        fields = (
+            "readable",
+            "minute",
+            "hour",
+            "day_of_month",
+            "month_of_year",
+            "day_of_week",
+            "timezone",
+        )
+        readonly_fields = ("readable",)
+
+        @admin.display(description=_("human readable"))
+        def readable(self, obj: CrontabSchedule) -> str:
+            try:
+                return obj.human_readable
+            except Exception:  # an unsaved, invalid schedule being shown with its errors
+                return "—"
+
+    for model, model_admin in (
+        (PeriodicTask, SafePeriodicTaskAdmin),
+        (CrontabSchedule, SafeCrontabScheduleAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        admin.site.register(model, model_admin)
+
+
+_register_safe_beat_admin()

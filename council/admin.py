@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.admin import SchoolScopedAdmin
+from accounts.admin import SafeAutocompleteSelect, SchoolScopedAdmin
 
 from .models import Council, CouncilMember, Session
 from .services import council_roles_sync
@@ -23,6 +23,10 @@ class CouncilMemberInline(admin.TabularInline):
             # Membership gives a role: an administrator does not make themselves a member.
             kwargs["queryset"] = User.objects.filter(school_id=request.user.school_id).exclude(
                 pk=request.user.pk
+            )
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

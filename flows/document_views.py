@@ -16,6 +16,7 @@ from documents import selectors, services
 from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
+from project.params import parse_id
 
 from .chart import process_chart_svg
 from .models import ExpertiseProcess
@@ -178,9 +179,12 @@ def review_replace(request: HttpRequest, pk: int, review_pk: int) -> HttpRespons
     from .services import review_replace as replace
 
     document, review = _open_review(request, pk, review_pk)
-    expert = User.objects.filter(
-        pk=request.POST.get("expert") or 0, school_id=request.user.school_id
-    ).first()
+    expert_pk = parse_id(request.POST.get("expert"))
+    expert = (
+        User.objects.filter(pk=expert_pk, school_id=request.user.school_id).first()
+        if expert_pk is not None
+        else None
+    )
     if expert is None:
         messages.error(request, _("Choose the new expert."))
         return redirect("documents:detail", pk=document.pk)

@@ -17,6 +17,8 @@ class PageForm:
     files: set[str] = field(default_factory=set)
     # name -> the values offered by a <select> or a group of radios/checkboxes
     choices: dict[str, list[str]] = field(default_factory=dict)
+    # name -> the input's type ("date", "number", "select", "textarea", …)
+    types: dict[str, str] = field(default_factory=dict)
 
     def post_data(self) -> dict[str, list[str]]:
         return {name: list(values) for name, values in self.data.items()}
@@ -48,24 +50,31 @@ class _FormParser(HTMLParser):
         if tag == "input":
             kind = a.get("type", "text").lower()
             form.names.add(name)
+            form.types.setdefault(name, kind)
             if kind == "file":
                 form.files.add(name)
             elif kind in ("checkbox", "radio"):
                 form.choices.setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:
                     form.data.setdefault(name, []).append(a.get("value", "on"))
-            elif kind not in ("submit", "button", "image", "reset"):
+            elif kind in ("submit", "button", "image", "reset"):
+                form.choices.setdefault(name, []).append(a.get("value", ""))
+            else:
                 form.data.setdefault(name, []).append(a.get("value", ""))
         elif tag == "select":
             form.names.add(name)
+            form.types.setdefault(name, "select")
             self._select, self._select_chosen, self._select_first = name, [], None
             self._select_multiple = "multiple" in a
             form.choices.setdefault(name, [])
         elif tag == "textarea":
             form.names.add(name)
+            form.types.setdefault(name, "textarea")
             self._textarea, self._text = name, []
         elif tag == "button":
             form.names.add(name)
+            form.types.setdefault(name, "button")
+            form.choices.setdefault(name, []).append(a.get("value", ""))
 
     def _option(self, a: dict[str, str]) -> None:
         assert self._form is not None and self._select is not None

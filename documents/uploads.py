@@ -75,7 +75,7 @@ def kind_name(kind: str) -> str:
 def _check_extension(upload: IO[bytes], kind: str) -> None:
     """The name's extension must say what the content is: a PDF saved as "plan.docx" is a
     mistake (or a trick) the author should see, not a file silently renamed."""
-    name = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if "." not in name.strip("."):
         return  # no extension to disagree with
     extension = "." + name.rsplit(".", 1)[1].lower()

@@ -153,9 +153,13 @@ def _forget_ended_sessions(response) -> None:
         _test_sessions.clear()
 
 
-def learn_from(names: dict[str, Names], page_url: str, html: str) -> None:
+def learn_from(
+    names: dict[str, Names], page_url: str, html: str, as_name: str | None = None
+) -> None:
     for form in page_forms(html):
         target = url_name(urlsplit(form.action or page_url).path)
+        if as_name is not None and target == url_name(urlsplit(page_url).path):
+            target = as_name
         if target is None:
             continue
         entry = names[target]
@@ -211,6 +215,11 @@ def discovered(scene: Scene) -> dict[str, Names]:
             response = client.get(url)
             if response.status_code == 200:
                 learn_from(names, url, response.content.decode(errors="replace"))
+    for case, (owner, _node, _title) in TASK_CASES.items():
+        url = build_valid(scene, case)
+        response = client_for(scene, owner).get(url)
+        assert response.status_code == 200, case
+        learn_from(names, url, response.content.decode(errors="replace"), as_name=case)
     _names_cache.update(names)
     return _names_cache
 
@@ -237,8 +246,61 @@ def all_patterns(resolver: URLResolver | None = None, prefix: str = "") -> Itera
             yield prefix + (entry.name or f"<unnamed {entry.pattern}>"), entry
 
 
+# One URL, /tasks/<id>/, serves every kind of task with its own form: each kind the scene
+# can reach is walked as a case of its own (case id -> the owner, the node, the document).
+TASK_CASES = {
+    "flows:task@screen": ("chair", "screen", "Garbage: screening"),
+    "flows:task@decide": ("chair", "decide", "Garbage: decision"),
+    "flows:task@revise": ("author", "revise", "Garbage: revision"),
+}
+
+
 def pattern_ids() -> list[str]:
-    return sorted({name for name, _entry in all_patterns()})
+    return sorted({name for name, _entry in all_patterns()} | set(TASK_CASES))
+
+
+def task_scene(scene: Scene) -> None:
+    """Documents waiting at screening, at the chair's decision and at the author's revision."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.flows.test_expertise_story import create_and_submit, review_post
+
+    world = scene.world
+    chair, expert3 = world.client(world.chair), world.client(world.expert3)
+    due = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    for _owner, node, title in TASK_CASES.values():
+        create_and_submit(world, title=title)
+        if node == "screen":
+            continue
+        screen = _task(world.chair, "screen", title)
+        chair.post(
+            reverse("flows:task", args=[screen.pk]),
+            {"action": "accept", "experts": [world.expert3.pk], "due_date": due},
+        )
+        opinion = (
+            review_post("revise", ["Толуктоо."]) if node == "revise" else review_post("approve", [])
+        )
+        expert3.post(
+            reverse("flows:task", args=[_task(world.expert3, "review", title).pk]), opinion
+        )
+        if node == "revise":
+            decide = _task(world.chair, "decide", title)
+            chair.post(
+                reverse("flows:task", args=[decide.pk]),
+                {"decision": "revise", "reason": "Сунуштарды эске алыңыз."},
+            )
+    for owner, node, title in TASK_CASES.values():
+        _task(getattr(world, owner), node, title)  # each is there
+
+
+def _task(user: User, node: str, title: str):
+    from tests.flows.test_expertise_story import open_tasks
+
+    tasks = [t for t in open_tasks(user, node) if t.process.coerced.document.title == title]
+    assert len(tasks) == 1, (user, node, title, tasks)
+    return tasks[0]
 
 
 def test_every_pattern_is_walked():
@@ -249,6 +311,7 @@ def test_every_pattern_is_walked():
 
 
 def _converters(name: str) -> dict[str, str]:
+    name = name.split("@", 1)[0]
     for candidate, entry in all_patterns():
         if candidate == name:
             converters = {
@@ -301,6 +364,9 @@ UNNAMED_ADMIN = {
 
 
 def build_valid(scene: Scene, name: str) -> str:
+    if name in TASK_CASES:
+        owner, node, title = TASK_CASES[name]
+        return reverse("flows:task", args=[_task(getattr(scene.world, owner), node, title).pk])
     if name in MATRIX:
         return MATRIX[name][0](scene)
     if name in UNNAMED_ADMIN:
@@ -317,6 +383,7 @@ def garbage_paths(scene: Scene, name: str, valid_url: str) -> list[str]:
         template = UNNAMED_ADMIN[name][0]
         return [template.format(value) for value in [*PATH_INT, *PATH_STR] if value != ".."]
     resolved = resolve(urlsplit(valid_url).path)
+    name = name.split("@", 1)[0]
     urls = []
     for key, converter in _converters(name).items():
         values = PATH_INT if converter == "IntConverter" else PATH_STR
@@ -432,6 +499,9 @@ def run_garbage(scene: Scene, name: str, personas: list[str]) -> list[Failure]:
         ], f"{name}: {reaching}"
     elif name.endswith("_changelist"):
         assert "superuser" in reaching, f"{name}: {reaching}"
+    elif name in TASK_CASES:
+        assert reaching == [TASK_CASES[name][0]], f"{name}: {reaching}"
+        assert names.post, f"{name}: no form found on the task's page"
 
     def run(persona: str, method: str, sets: Iterator[dict[str, str]], paths: list[str]) -> None:
         for data in sets:
@@ -508,6 +578,7 @@ def module_scene(django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         scene = Scene(build_world())
         scene.superuser()
+        task_scene(scene)
         _module_sessions.clear()
         for persona in ALL_PERSONAS:
             if persona != "anonymous":

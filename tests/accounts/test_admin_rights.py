@@ -263,3 +263,21 @@ def test_admin_list_filters_show_only_the_admins_school(world, changelist):
     # The superuser's filter does list both schools.
     root = User.objects.create_superuser(username="root", password=PASSWORD, email="r@e.org")
     assert "№12" in world.client(root).get(reverse(changelist)).content.decode()
+
+
+def test_district_staff_see_only_their_districts_schools_in_the_admin(world):
+    from django.contrib.auth.models import Permission
+
+    other_school_rows(world)  # documents in school №94 (the district's) and in №12 (not)
+    staff = make_user("district_staff", None, [], district=world.district, is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_document"))
+    page = world.client(staff).get(reverse("admin:documents_document_changelist"))
+    assert page.status_code == 200
+    schools = {d.school_id for d in page.context["cl"].result_list}
+    assert schools == {world.school.pk}
+    assert "№12" not in page.content.decode()
+    # Staff of no school and no district see nothing at all.
+    nowhere = make_user("nowhere_staff", None, [], is_staff=True)
+    nowhere.user_permissions.add(Permission.objects.get(codename="view_document"))
+    page = world.client(nowhere).get(reverse("admin:documents_document_changelist"))
+    assert list(page.context["cl"].result_list) == []

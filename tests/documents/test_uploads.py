@@ -62,8 +62,9 @@ def test_an_oversized_file_is_refused(world, settings):
         ("plan.docx", sample_docx("Өнүгүү программасы"), "docx"),
         ("plan.pdf", sample_pdf("Lesson plan"), "pdf"),
         ("plan.odt", sample_odt("Сабактын планы"), "odt"),
-        # Upper-case extensions are the same extension.
+        # Upper-case extensions are the same extension; no extension disagrees with nothing.
         ("PLAN.PDF", sample_pdf("Upper case"), "pdf"),
+        ("plan", sample_docx("No extension"), "docx"),
     ],
 )
 def test_a_valid_document_is_stored_and_downloadable_by_its_author(
@@ -321,6 +322,16 @@ def pdf_without_pages() -> bytes:
     return pdf
 
 
+def pdf_with_a_password() -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(sample_pdf("Secret")))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 OLE_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
 
 
@@ -374,6 +385,7 @@ OLE_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
         ("old .doc or protected docx", "old.docx", OLE_DOC, "old-format Word file (.doc)"),
         ("html dressed as a pdf", "invoice.pdf", HTML_IN_PDF_CLOTHES, "not a readable PDF"),
         ("pdf without a page", "empty.pdf", pdf_without_pages(), "not a readable PDF"),
+        ("pdf with a password", "secret.pdf", pdf_with_a_password(), "protected with a password"),
         (
             "a pdf named .docx",
             "plan.docx",

@@ -202,6 +202,10 @@ def test_the_director_reads_their_schools_role_changes(world):
     assert rows and {r.school_id for r in rows} == {world.school.pk}
     assert "Бөкөнбаева" not in page.content.decode()
     assert "Сыдыкова" in page.content.decode()  # the chair got her roles
+    # The page is in the director's menu, not in a teacher's.
+    link = f'href="{reverse("role_changes")}"'
+    assert link in world.client(world.director).get(reverse("flows:inbox")).content.decode()
+    assert link not in world.client(world.author).get(reverse("flows:inbox")).content.decode()
 
 
 def test_the_district_admin_reads_their_districts_role_changes(world):

@@ -53,7 +53,8 @@ GARBAGE = [
     "../../etc/passwd",
     "%",
 ]
-# How many values each field meets in one rotation (a field j gets GARBAGE[i + j]).
+# Where the rotations start (request i gives field j GARBAGE[start_i + j]): the thorough
+# pass, the admin's, and the light one for the other personas.
 ROTATION = GARBAGE[:8]
 ROTATION_ADMIN = GARBAGE[:4]
 LIGHT = [GARBAGE[0], GARBAGE[2], GARBAGE[6]]
@@ -416,9 +417,11 @@ class Failure:
 def garbage_sets(
     fields: list[str], names: Names, one_at_a_time: list[str], values: list[str]
 ) -> Iterator[dict[str, str]]:
-    """Every field garbage at once (rotating so that each field meets every value), then one
-    field at a time with the sharpest values and the others as a person would fill them, so
-    that a view that stops at its first bad field still meets garbage in each of the others."""
+    """Every field garbage at once, rotating: request i gives field j GARBAGE[start_i + j], so
+    the fields of one request differ, each field meets len(values) values and the fields
+    together meet all of them. Then one field at a time with the sharpest values and the
+    others as a person would fill them, so that a view that stops at its first bad field
+    still meets garbage in each of the others."""
     for i in range(len(values)):
         yield {
             f: GARBAGE[(GARBAGE.index(values[i]) + j) % len(GARBAGE)] for j, f in enumerate(fields)

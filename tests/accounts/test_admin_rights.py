@@ -285,3 +285,24 @@ def test_district_staff_see_only_their_districts_schools_in_the_admin(world):
     nowhere.user_permissions.add(Permission.objects.get(codename="view_document"))
     page = world.client(nowhere).get(reverse("admin:documents_document_changelist"))
     assert list(page.context["cl"].result_list) == []
+
+
+def test_every_path_of_a_role_change_is_recorded_once(world):
+    from accounts.audit import acting_as
+
+    director_group = Group.objects.get(name=Role.DIRECTOR)
+    teacher_group = Group.objects.get(name=Role.TEACHER)
+    before = RoleChange.objects.count()
+    with acting_as(world.director):
+        world.teacher2.groups.add(director_group)  # from the user's side
+        director_group.user_set.add(world.teacher2)  # already there: nothing
+        world.teacher2.groups.remove(Group.objects.get(name=Role.CHAIR))  # not held: nothing
+        director_group.user_set.remove(world.teacher2)  # from the group's side
+        world.teacher2.groups.clear()  # takes the teacher role
+    rows = [(r.actor, r.role, r.action) for r in RoleChange.objects.order_by("pk")[before:]]
+    assert rows == [
+        (world.director, Role.DIRECTOR, "added"),
+        (world.director, Role.DIRECTOR, "removed"),
+        (world.director, Role.TEACHER, "removed"),
+    ]
+    assert not teacher_group.user_set.filter(pk=world.teacher2.pk).exists()

@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ check-deploy: install
 # BENCH_ARGS="--schools 10" for a quicker run). Writes bench/results/<timestamp>.json.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Every page, periodic job and transition at national scale (10M task rows) against a small
+# data set, interleaved; PostgreSQL at 127.0.0.1:5432 and pgbench (Debian: postgresql-client).
+# The two databases (council_scale_national, council_scale_small) are generated on the first
+# run (6–13 min, 8 GB) and kept. Writes bench/results/national-<time>.json and .md.
+bench-national: install
+	$(PY) bench/national_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache

@@ -258,6 +258,7 @@ class Generator:
             [
                 DocumentText(
                     document=d,
+                    school=school,
                     file_name="documents/bench",
                     file_text=(body := self.text(300)),
                     search_text=fold(f"{d.title}\n{d.description}\n{body}"),

@@ -140,6 +140,16 @@ class Document(models.Model):
             models.Index(
                 fields=["methodical_association", "-updated_at"], name="doc_association_updated"
             ),
+            # The search-text sweep (reports.tasks.documents_to_index): WHERE updated_at >= …
+            models.Index(fields=["updated_at"], name="doc_updated"),
+            # The missing-file sweep (flows.tasks.render_missing_files): approved documents
+            # without their approval sheet, normally none: WHERE stage = 'approved' AND
+            # approval_sheet = ''
+            models.Index(
+                fields=["id"],
+                condition=models.Q(stage="approved", approval_sheet=""),
+                name="doc_approved_without_sheet",
+            ),
         ]
 
     def __str__(self) -> str:

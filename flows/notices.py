@@ -117,11 +117,21 @@ def deadlines_arm(review: Review) -> None:
         Deadline.Kind.DUE_TODAY: _at(due, 9),
         Deadline.Kind.OVERDUE: _at(due + datetime.timedelta(days=1), 0),
     }
-    for kind, moment in moments.items():
-        done = now if (moment <= now and kind != Deadline.Kind.OVERDUE) else None
-        Deadline.objects.update_or_create(
-            review=review, kind=kind, defaults={"due_at": moment, "done_at": done}
-        )
+    # One upsert for the three rows (a transition writes them under the flow lock).
+    Deadline.objects.bulk_create(
+        [
+            Deadline(
+                review=review,
+                kind=kind,
+                due_at=moment,
+                done_at=now if (moment <= now and kind != Deadline.Kind.OVERDUE) else None,
+            )
+            for kind, moment in moments.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["review", "kind"],
+        update_fields=["due_at", "done_at"],
+    )
 
 
 def deadlines_cancel(review: Review) -> None:
@@ -223,22 +233,84 @@ def protocol_confirmed(session: Session, number: int) -> None:
     )
 
 
+PROTOCOL_REMINDER_WINDOW_DAYS = 30
+
+
 def council_time(today: datetime.date | None = None) -> dict[str, int]:
     """Agendas to members before a session; the chair reminded of a quarter ending with
-    no session held or scheduled, and of a session a week old without its protocol."""
+    no session held or scheduled, and of a session a week old without its protocol.
+
+    Runs every minute over the whole country, so each part costs a fixed number of queries
+    whatever the number of councils: candidates are read in one indexed query that already
+    leaves out whatever was sent (the reminders' dedupe keys), and only the notices still
+    owed cost a write each."""
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from accounts.models import AcademicYear
+    from council.models import CouncilMember, Protocol
+    from notifications.models import Notification
+
     today = today or timezone.localdate()
     counts = {"agendas": 0, "quarters": 0, "protocols": 0}
+    # Every session has its protocol from the day it is scheduled; the unconfirmed ones are
+    # read from their partial index (council.Protocol "protocol_unconfirmed"). Written as
+    # `protocol__confirmed_at IS NULL`, the reverse one-to-one became a LEFT JOIN that
+    # PostgreSQL could only hash over every session and protocol in the country.
+    unconfirmed = Protocol.objects.filter(confirmed_at__isnull=True).values("session_id")
+
+    def sent(prefix: str, suffix: str = "") -> Exists:
+        """A notification with the dedupe key `<prefix><outer pk><suffix>` exists (its
+        unique index answers it)."""
+        key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
+        return Exists(Notification.objects.filter(dedupe_key=key))
+
+    # Agendas: sessions of the next days (council_session.date index), their members (one
+    # query), and the keys already used (one query); only missing ones are written.
     agenda_until = today + datetime.timedelta(days=settings.AGENDA_DAYS_BEFORE)
-    for session in Session.objects.filter(
-        date__gte=today, date__lte=agenda_until, protocol__confirmed_at__isnull=True
-    ).select_related("council"):
-        with transaction.atomic():
-            session_agenda_due(session)
-        counts["agendas"] += 1
+    sessions = list(
+        Session.objects.filter(
+            date__gte=today, date__lte=agenda_until, pk__in=unconfirmed
+        ).select_related("council")
+    )
+    if sessions:
+        members: dict[int, list[User]] = {}
+        for member in CouncilMember.objects.filter(
+            council_id__in={s.council_id for s in sessions}
+        ).select_related("user"):
+            members.setdefault(member.council_id, []).append(member.user)
+        wanted = {
+            f"agenda:{session.pk}:{user.pk}"
+            for session in sessions
+            for user in members.get(session.council_id, [])
+        }
+        used = set(
+            Notification.objects.filter(dedupe_key__in=wanted).values_list("dedupe_key", flat=True)
+        )
+        for session in sessions:
+            if all(
+                f"agenda:{session.pk}:{user.pk}" in used
+                for user in members.get(session.council_id, [])
+            ):
+                continue
+            with transaction.atomic():
+                session_agenda_due(session)
+            counts["agendas"] += 1
+    # Protocols: sessions a week old whose protocol is unconfirmed (a partial index on the
+    # protocol) and whose reminder was not sent yet.
     late = today - datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS)
-    for session in Session.objects.filter(
-        date__lte=late, protocol__confirmed_at__isnull=True
-    ).select_related("council__chair"):
+    for session in (
+        Session.objects.filter(
+            date__lte=late,
+            # Within a month of becoming late (the session_date index): the reminder goes
+            # out in the first minute, so only an outage of the beat longer than that
+            # could skip one, and the query never walks the years of closed sessions.
+            date__gt=late - datetime.timedelta(days=PROTOCOL_REMINDER_WINDOW_DAYS),
+            pk__in=unconfirmed,
+        )
+        .exclude(sent("protocol_missing:"))
+        .select_related("council__chair")
+    ):
         with transaction.atomic():
             if notify(
                 recipient=session.council.chair,
@@ -248,25 +320,29 @@ def council_time(today: datetime.date | None = None) -> dict[str, int]:
                 dedupe_key=f"protocol_missing:{session.pk}",
             ):
                 counts["protocols"] += 1
+    # Quarters: decided per academic year first, so that outside the last days of a
+    # quarter no council is read at all; then only the councils of that year with no
+    # session in the quarter and no reminder yet.
     horizon = datetime.timedelta(days=settings.QUARTER_REMINDER_DAYS)
-    councils = Council.objects.filter(
-        academic_year__starts_on__lte=today, academic_year__ends_on__gte=today
-    ).select_related("academic_year", "chair")
-    for council in councils:
-        year = council.academic_year
+    for year in AcademicYear.objects.filter(starts_on__lte=today, ends_on__gte=today):
         number = year.quarter_of(today)
         _start, end = year.quarter_bounds()[number - 1]
         if end - today > horizon:
             continue
-        if Session.objects.filter(council=council, quarter=number).exists():
-            continue
-        with transaction.atomic():
-            if notify(
-                recipient=council.chair,
-                kind=Kind.QUARTER_WITHOUT_SESSION,
-                params={"quarter": number, "ends": f"{end:%d.%m.%Y}"},
-                url=reverse("council:session_new"),
-                dedupe_key=f"quarter:{council.pk}:{number}",
-            ):
-                counts["quarters"] += 1
+        councils = (
+            Council.objects.filter(academic_year=year)
+            .exclude(Exists(Session.objects.filter(council=OuterRef("pk"), quarter=number)))
+            .exclude(sent("quarter:", f":{number}"))
+            .select_related("chair")
+        )
+        for council in councils:
+            with transaction.atomic():
+                if notify(
+                    recipient=council.chair,
+                    kind=Kind.QUARTER_WITHOUT_SESSION,
+                    params={"quarter": number, "ends": f"{end:%d.%m.%Y}"},
+                    url=reverse("council:session_new"),
+                    dedupe_key=f"quarter:{council.pk}:{number}",
+                ):
+                    counts["quarters"] += 1
     return counts

@@ -48,7 +48,8 @@ def _flow() -> Any:
 
 
 def current_round(document: Document) -> ExpertiseRound | None:
-    return document.rounds.order_by("-number").first()
+    # With its version: every step that reads the round names the version in its event.
+    return document.rounds.select_related("version").order_by("-number").first()
 
 
 def latest_version(document: Document) -> DocumentVersion:
@@ -199,7 +200,7 @@ def review_complete(
     comment: str,
     recommendations: Sequence[str],
 ) -> Review:
-    review = Review.objects.select_related("round").get(pk=activation.task.data["review"])
+    review = Review.objects.select_related("round__version").get(pk=activation.task.data["review"])
     if activation.task.owner_id != actor.pk:
         raise ValidationError(_("This review is assigned to another expert."))
     if review.expert_id != actor.pk:  # a substitute acting for the expert

@@ -81,6 +81,9 @@ class TaskView(View):
         self.document = Document.objects.select_related(
             "author", "academic_year", "methodical_association", "school"
         ).get(pk=self.activation.process.document_id)
+        # The services and the flow's handlers read `process.document`: the row just read,
+        # not a second SELECT of it within the same transition.
+        self.activation.process.document = self.document
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import School
 from documents.models import Document
 
 
@@ -38,12 +39,18 @@ class DocumentText(models.Model):
         related_name="search",
         primary_key=True,
     )
+    # The document's school, copied here so that search narrows to the reader's school
+    # inside the index before it matches any text: a GIN index on (school_id, search_text
+    # gin_trgm_ops) (migration 0003) serves WHERE school_id = … AND search_text LIKE '%…%'
+    # (reports.selectors.search_documents) without rechecking the whole country's texts.
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
     # The stored file name the text was extracted from; a new upload changes the name.
     file_name = models.CharField(max_length=200, blank=True)
     file_text = models.TextField(blank=True)
     # casefold(title + description + file_text): matched with LIKE, so the match does not
-    # depend on the database's locale (SQLite's LIKE folds ASCII only). On PostgreSQL a
-    # pg_trgm GIN index serves it (migration 0002).
+    # depend on the database's locale (SQLite's LIKE folds ASCII only).
     search_text = models.TextField(blank=True)
     indexed_at = models.DateTimeField()
 

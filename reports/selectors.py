@@ -118,9 +118,17 @@ def school_documents(user: User, *, filters: Filters) -> QuerySet[Document]:
 
 def search_documents(user: User, *, query: str, filters: Filters) -> QuerySet[Document]:
     """Title, description and file text, case-folded on both sides (Kyrgyz ң ө ү fold like
-    the rest of Cyrillic); only documents the user may see."""
+    the rest of Cyrillic); only documents the user may see.
+
+    The school is matched on the search text's own row, so PostgreSQL narrows to the
+    reader's school inside the (school_id, trigram) index before it compares any text
+    (reports/migrations/0003): the cost follows the school's documents, not the country's.
+    The page carries the number of matches in a window, so count and page are one query
+    (WindowCountPaginator)."""
     folded = fold(query)
-    qs = documents_visible_to(user).filter(search__search_text__contains=folded)
+    qs = documents_visible_to(user).filter(
+        search__school_id=user.school_id, search__search_text__contains=folded
+    )
     qs = filtered_documents(qs, filters=filters, school_ids=[user.school_id])
     return qs.select_related("author", "academic_year", "methodical_association").order_by(
         "-updated_at", "-pk"
@@ -402,12 +410,12 @@ def expert_load(
                 load[owner_id][0] += 1
         for owner_id, values in durations.items():
             load[owner_id][2] = percentile_cont(values, 0.5)
+    # The members' ids are read first: `pk IN (list) OR pk IN (subquery)` cannot use the
+    # primary key for both sides, and PostgreSQL scanned every user in the country.
     members = CouncilMember.objects.filter(
         council__school=school, council__academic_year=academic_year
     ).values_list("user_id", flat=True)
-    people = User.objects.filter(Q(pk__in=list(load)) | Q(pk__in=members)).order_by(
-        "last_name", "first_name", "pk"
-    )
+    people = User.objects.filter(pk__in={*load, *members}).order_by("last_name", "first_name", "pk")
     return [
         ExpertLoad(
             expert=person,

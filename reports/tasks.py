@@ -6,6 +6,7 @@ file changed (a new upload has a new random name)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "reports.tasks.document_text_build"
 # One sweep re-enqueues at most this many; the next sweep takes the rest.
 SWEEP_BATCH = 200
+# How far back the sweep looks for saves whose text build was lost (see documents_to_index).
+SWEEP_DAYS = 7
 
 
 def document_text_enqueue(document_id: int) -> None:
@@ -51,6 +54,7 @@ def document_text_build(document_id: int) -> bool:
     DocumentText.objects.update_or_create(
         document=document,
         defaults={
+            "school_id": document.school_id,
             "file_name": file_name,
             "file_text": file_text,
             "search_text": fold(f"{document.title}\n{document.description}\n{file_text}"),
@@ -60,13 +64,20 @@ def document_text_build(document_id: int) -> bool:
     return True
 
 
-def documents_to_index():
-    """Documents without a search text, or saved since theirs was built."""
+def documents_to_index(now=None):
+    """Documents saved in the last SWEEP_DAYS without a search text, or saved since theirs
+    was built. Only recent saves can have lost their build (a build is enqueued on every
+    save), so the sweep reads the newest documents by an index on updated_at instead of
+    joining every document in the country with its text every five minutes. A build lost
+    longer ago than that (an outage of more than SWEEP_DAYS) waits for the next save."""
     from documents.models import Document
 
-    return Document.objects.filter(
-        Q(search__isnull=True) | Q(search__indexed_at__lt=F("updated_at"))
-    ).order_by("pk")
+    since = (now or timezone.now()) - datetime.timedelta(days=SWEEP_DAYS)
+    return (
+        Document.objects.filter(updated_at__gte=since)
+        .filter(Q(search__isnull=True) | Q(search__indexed_at__lt=F("updated_at")))
+        .order_by("pk")
+    )
 
 
 @shared_task(name="reports.tasks.document_text_sweep", ignore_result=True)

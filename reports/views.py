@@ -21,6 +21,7 @@ from . import selectors
 from .charts import Bar, hbar_chart
 from .export import FORMATS, export_response
 from .forms import ListFilterForm
+from .pagination import WindowCountPaginator
 from .templatetags.reports_tags import seconds_duration
 
 PAGE_SIZE = 25
@@ -99,7 +100,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if fmt:
             return _document_export(fmt, "search", documents)
     page = (
-        Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+        WindowCountPaginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
         if documents is not None
         else None
     )

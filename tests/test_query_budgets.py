@@ -60,15 +60,15 @@ def count_queries(client, url: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(
-    ("persona", "url_name", "prepare"),
+    ("persona", "url_name", "prepare", "budget"),
     [
-        ("author", "documents:mine", None),
-        ("chair", "documents:school", None),
-        ("chair", "flows:inbox", None),  # screening tasks
-        ("expert1", "flows:inbox", assign_experts),  # review tasks, with due dates
+        ("author", "documents:mine", None, 10),
+        ("chair", "documents:school", None, 12),
+        ("chair", "flows:inbox", None, 9),  # screening tasks
+        ("expert1", "flows:inbox", assign_experts, 11),  # review tasks, with due dates
     ],
 )
-def test_a_list_costs_the_same_for_5_and_50_rows(world, persona, url_name, prepare):
+def test_a_list_costs_the_same_for_5_and_50_rows(world, persona, url_name, prepare, budget):
     client = world.client(getattr(world, persona))
     url = reverse(url_name)
     first = make_documents(world, 5)
@@ -81,7 +81,7 @@ def test_a_list_costs_the_same_for_5_and_50_rows(world, persona, url_name, prepa
     large, large_rows = count_queries(client, url)
     assert (small_rows, large_rows) == (5, 25)  # 25 a page
     assert small == large, f"{url}: {small} queries for 5 rows, {large} for 50"
-    assert large <= 12
+    assert large <= budget, large
 
 
 def test_the_document_page_costs_the_same_with_more_reviews(world):
@@ -144,4 +144,4 @@ def test_council_pages_cost_the_same_for_more_sessions_and_items(world):
         for u in (overview, compliance, reverse("council:session", args=[big.pk]))
     ]
     assert small == large
-    assert max(large) <= 20
+    assert max(large) <= 15, large

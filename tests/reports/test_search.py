@@ -151,3 +151,37 @@ def test_search_results_export(world):
     )
     lines = response.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and "Өнүгүү программасы" in lines[1]
+
+
+def test_the_search_text_carries_the_school_that_search_narrows_to(world):
+    document = create(world, "Өнүгүү программасы", sample_docx("текст"), "plan.docx")
+    document_text_build(document.pk)
+    assert DocumentText.objects.get(document=document).school_id == world.school.pk
+    assert search(world.client(world.author), "өнүгүү") == ["Өнүгүү программасы"]
+    # A text of another school never matches, whatever it says.
+    DocumentText.objects.filter(document=document).update(school=world.other_school)
+    assert search(world.client(world.author), "өнүгүү") == []
+
+
+def test_a_search_page_is_one_query_for_the_matches_and_their_number(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(30):
+        document = create(world, f"Өнүгүү программасы {i}", sample_docx("текст"), "plan.docx")
+        document_text_build(document.pk)
+    client = world.client(world.author)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("reports:search"), {"q": "өнүгүү", "page": 2})
+    page = response.context["page"]
+    assert page.paginator.count == 30 and len(page.object_list) == 5
+    assert sum("reports_documenttext" in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def test_a_search_page_past_the_end_shows_the_last_page(world):
+    for i in range(3):
+        document = create(world, f"Өнүгүү программасы {i}", sample_docx("текст"), "plan.docx")
+        document_text_build(document.pk)
+    response = world.client(world.author).get(reverse("reports:search"), {"q": "өнүгүү", "page": 9})
+    page = response.context["page"]
+    assert page.number == 1 and page.paginator.count == 3 and len(page.object_list) == 3

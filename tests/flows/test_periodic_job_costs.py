@@ -1,0 +1,81 @@
+"""The periodic jobs cost the same number of queries for one council or school as for
+many: each reads its candidates in one indexed query and leaves out what was done."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import School, User
+from council.models import Council, CouncilMember, MemberCategory
+from flows.notices import council_time
+from flows.tasks import render_missing_files
+from notifications.models import Kind, Notification
+from reports.tasks import document_text_sweep, documents_to_index
+from tests.test_query_budgets import make_documents
+
+pytestmark = pytest.mark.django_db
+
+
+def quarter_end_minus(world, days: int) -> datetime.datetime:
+    _start, end = world.year.quarter_bounds()[0]
+    return timezone.make_aware(
+        datetime.datetime.combine(end - datetime.timedelta(days=days), datetime.time(9))
+    )
+
+
+def more_councils(world, count: int) -> None:
+    for i in range(count):
+        school = School.objects.create(name=f"№{100 + i}", district=world.district)
+        chair = User.objects.create(username=f"chair{100 + i}", school=school)
+        council = Council.objects.create(school=school, academic_year=world.year, chair=chair)
+        CouncilMember.objects.create(
+            council=council, user=chair, category=MemberCategory.MANAGEMENT
+        )
+
+
+def queries(job) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        job()
+    return len(ctx.captured_queries)
+
+
+def test_council_time_reads_no_council_outside_a_quarters_last_days(world):
+    more_councils(world, 5)
+    with (
+        time_machine.travel(quarter_end_minus(world, 30), tick=False),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        assert council_time() == {"agendas": 0, "quarters": 0, "protocols": 0}
+    assert not any('FROM "council_council"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_council_time_costs_the_same_for_2_councils_as_for_7_once_reminded(world):
+    with time_machine.travel(quarter_end_minus(world, 10), tick=False):
+        council_time()  # the reminders owed go out once
+        few = queries(council_time)
+        more_councils(world, 5)
+        assert council_time()["quarters"] == 5  # the new councils' chairs, once
+        many = queries(council_time)
+        assert council_time() == {"agendas": 0, "quarters": 0, "protocols": 0}
+    assert few == many
+    assert Notification.objects.filter(kind=Kind.QUARTER_WITHOUT_SESSION).count() == 7
+
+
+def test_the_sweeps_cost_the_same_for_5_and_30_documents(world):
+    make_documents(world, 5)
+    small = [queries(document_text_sweep), queries(render_missing_files)]
+    make_documents(world, 25, start=5)
+    assert [queries(document_text_sweep), queries(render_missing_files)] == small
+
+
+def test_the_search_text_sweep_looks_only_at_recent_saves(world):
+    (document,) = make_documents(world, 1)
+    assert list(documents_to_index()) == [document]
+    later = timezone.now() + datetime.timedelta(days=8)
+    assert list(documents_to_index(now=later)) == []

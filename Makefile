@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need: Chromium for the browser tests, gettext for catalogs.
+# Debian packages the tests need: Chromium for the browser tests, gettext for catalogs,
+# libzbar0 to read the QR codes of official papers back.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1 \
+	    || ! ldconfig -p | grep -q 'libzbar\.so\.0'; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
-	  else echo "Please install Chromium and gettext (Debian: apt-get install chromium gettext)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext libzbar0 >/dev/null; \
+	  else echo "Please install Chromium, gettext and libzbar0 (Debian: apt-get install chromium gettext libzbar0)"; exit 1; fi; \
 	fi
 
 run: install
@@ -49,7 +51,11 @@ messages: install
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l ky -l ru -i ".venv" -i "staticfiles"
 
 check-deploy: install
+	@[ -s .run/check-deploy.p12 ] || $(PY) manage.py papers_certificate --out .run/check-deploy.p12 \
+	  --name "check --deploy" --password check-deploy >/dev/null
 	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	SITE_URL=https://council.example.org PAPERS_SIGNING_PKCS12=.run/check-deploy.p12 \
+	PAPERS_SIGNING_PASSWORD=check-deploy \
 	DJANGO_ALLOWED_HOSTS=council.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
 	EMAIL_HOST=smtp.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/council \
 	$(PY) manage.py check --deploy --fail-level WARNING
@@ -68,3 +74,7 @@ bench-national: install
 
 clean:
 	rm -rf .run staticfiles .pytest_cache .ruff_cache
+
+# Refresh the README's pictures (docs/*.png) from the demo school, in headless Chromium.
+screenshots: install-dev system-deps
+	UPDATE_SCREENSHOTS=1 scripts/test.sh -q tests/e2e/test_compare_phone.py

@@ -192,6 +192,24 @@ class UserAdmin(SchoolScopedAdmin, BaseUserAdmin):
         # Belt and braces for paths that fetch the user without get_queryset().
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        # Deactivated with open tasks: ask to whom each goes (the tasks page offers the
+        # role's new holder), so that nothing waits for someone who left.
+        from flows.selectors import open_tasks_of
+
+        if not obj.is_active and obj.school_id and open_tasks_of(obj):
+            from django.contrib import messages
+            from django.http import HttpResponseRedirect
+            from django.urls import reverse
+
+            messages.warning(
+                request,
+                _("%(name)s has open tasks. Choose to whom each goes.") % {"name": obj},
+            )
+            if request.user.school_id == obj.school_id:
+                return HttpResponseRedirect(f"{reverse('flows:unowned')}?person={obj.pk}")
+        return super().response_change(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

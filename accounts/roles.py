@@ -66,6 +66,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "council.delete_councilmember",
         "documents.view_document",
         "reports.view_dashboard",
+        # Official papers: seen, and revoked when issued in error (documents/papers.py).
+        "documents.view_officialpaper",
+        "documents.change_officialpaper",
     ],
 }
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from accounts.admin import SafeAutocompleteSelect, SchoolScopedAdmin
 
 from .models import Council, CouncilMember, Session
-from .services import council_roles_sync
+from .services import council_roles_sync, council_tasks_sync
 
 
 class CouncilMemberInline(admin.TabularInline):
@@ -48,6 +48,8 @@ class CouncilAdmin(SchoolScopedAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         council_roles_sync(council=form.instance, actor=request.user)
+        # A new chair or secretary takes over the council's open steps.
+        council_tasks_sync(council=form.instance)
 
 
 @admin.register(Session)

@@ -273,3 +273,83 @@ class AnnualReport(models.Model):
 
     def __str__(self) -> str:
         return str(self.council)
+
+
+class CouncilTask(models.Model):
+    """A step of the council's work that waits for one person, shown in their inbox beside
+    the expertise tasks: putting recommended documents on a session's agenda (the chair),
+    writing a session's protocol once its date has come (the secretary, or the chair until
+    one is elected, 5.4), confirming it (each of the chair and the secretary, 5.3).
+
+    Not a viewflow task: the document's own process only waits for the protocol (its
+    `council_session` node), and these steps are about sessions, not one document. Rows
+    are kept in step with the council's records by council.services.council_tasks_sync,
+    which every council write calls; closed rows stay as the record of who did what."""
+
+    class Kind(models.TextChoices):
+        AGENDA = "agenda", _("Put the recommended documents on a session's agenda")
+        PROTOCOL = "protocol", _("Write the protocol of the session")
+        CONFIRM = "confirm", _("Confirm the protocol of the session")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        # The role changed hands (a new chair or secretary): the step went to them.
+        HANDED_OVER = "handed_over", _("Handed over")
+
+    council = models.ForeignKey(
+        Council, verbose_name=_("council"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    kind = models.CharField(_("task"), max_length=10, choices=Kind.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="council_tasks",
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("council task")
+        verbose_name_plural = _("council tasks")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "session", "kind", "assignee"],
+                condition=models.Q(status="open", session__isnull=False),
+                name="council_task_open_once",
+            ),
+            models.UniqueConstraint(
+                fields=["council", "kind", "assignee"],
+                condition=models.Q(status="open", session__isnull=True),
+                name="council_task_agenda_open_once",
+            ),
+        ]
+        indexes = [
+            # The inbox and its count: WHERE assignee_id = … AND status = 'open'
+            models.Index(
+                fields=["assignee", "due_date"],
+                condition=models.Q(status="open"),
+                name="council_task_inbox",
+            ),
+            # The sync: a council's open steps (WHERE council_id = … AND status = 'open')
+            models.Index(
+                fields=["council"], condition=models.Q(status="open"), name="council_task_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.assignee}"

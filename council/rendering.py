@@ -26,10 +26,13 @@ from docx.text.paragraph import Paragraph
 
 from documents.pdf import (
     LINE,
+    QR_SIZE,
     SIGNATURE_BLANK,
     SMALL_SIZE,
     Cell,
     DocumentPDF,
+    Rendered,
+    Verification,
     base_language,
     clean,
     official_date,
@@ -119,6 +122,7 @@ class ProtocolData:
     agenda: list[str]
     items: list[ProtocolItem]
     secretary_elected: str | None
+    verification: Verification | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class AnnualReportData:
     attendance_rate: float | None  # 0..1
     sessions: list[tuple[int, datetime.date, float]]  # (protocol number, date, attendance 0..1)
     directions: str  # free text: directions for next year
+    verification: Verification | None = None
 
 
 def _words(language: str) -> dict[str, str]:
@@ -159,6 +164,11 @@ def _names(names: Sequence[str], nobody: str) -> str:
 
 
 def render_protocol_pdf(data: ProtocolData) -> bytes:
+    return build_protocol_pdf(data).data
+
+
+def build_protocol_pdf(data: ProtocolData) -> Rendered:
+    """The protocol, and the room left beside its signatures for the electronic one."""
     lang = base_language(data.language)
     words = _words(lang)
     title = words["title"].format(number=data.number)
@@ -169,6 +179,7 @@ def render_protocol_pdf(data: ProtocolData) -> bytes:
             subject=words["year"].format(year=data.academic_year),
             author=data.school_name,
             footer_text=f"{data.school_name} · {title}",
+            verification=data.verification,
         )
         pdf.paragraph(data.school_name, bold=True, align="C", size=12)
         pdf.spacer(4)
@@ -230,10 +241,12 @@ def render_protocol_pdf(data: ProtocolData) -> bytes:
         pdf.spacer(6)
         # Both signatures on the same page: a lone secretary's line on the next page
         # would look like a page added afterwards.
-        pdf.ensure_space(6 * LINE)
+        pdf.ensure_space(6 * LINE + (QR_SIZE + 8 if data.verification else 0))
         pdf.signature(words["chair"], data.chair_name)
         pdf.signature(words["secretary"], data.secretary_name)
-        return pdf.to_bytes()
+        pdf.spacer(2)
+        pdf.verification_block(signature_room=True)
+        return pdf.rendered()
 
 
 # -- the protocol, DOCX ------------------------------------------------------------------
@@ -432,6 +445,10 @@ def render_protocol_docx(data: ProtocolData) -> bytes:
 
 
 def render_annual_report_pdf(data: AnnualReportData) -> bytes:
+    return build_annual_report_pdf(data).data
+
+
+def build_annual_report_pdf(data: AnnualReportData) -> Rendered:
     lang = base_language(data.language)
     with translation.override(base_language(data.language)):
         title = gettext(
@@ -443,6 +460,7 @@ def render_annual_report_pdf(data: AnnualReportData) -> bytes:
             subject=gettext("Report to the pedagogical council"),
             author=data.school_name,
             footer_text=data.school_name,
+            verification=data.verification,
         )
         pdf.paragraph(data.school_name, bold=True, align="C", size=12)
         pdf.spacer(4)
@@ -506,8 +524,11 @@ def render_annual_report_pdf(data: AnnualReportData) -> bytes:
         pdf.paragraph(data.directions.strip() or "—")
 
         pdf.spacer(10)
+        pdf.ensure_space(3 * LINE + (QR_SIZE + 8 if data.verification else 0))
         pdf.signature(PROTOCOL_WORDS[lang]["chair"], "")
-        return pdf.to_bytes()
+        pdf.spacer(2)
+        pdf.verification_block(signature_room=True)
+        return pdf.rendered()
 
 
 def _documents_section(pdf: DocumentPDF, data: AnnualReportData) -> None:

@@ -191,3 +191,14 @@ def compliance(council: Council, today: datetime.date | None = None) -> dict:
         "plan_approved": plan_approved,
         "year_end_held": any(s.is_year_end and s.protocol.is_confirmed for s in all_sessions),
     }
+
+
+def open_council_steps(council: Council) -> list:
+    """The council's steps waiting for someone (agenda, protocol, confirmation)."""
+    from .models import CouncilTask
+
+    return list(
+        CouncilTask.objects.filter(council=council, status=CouncilTask.Status.OPEN)
+        .select_related("assignee", "session", "council")
+        .order_by("due_date", "pk")
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +62,9 @@ def _require_chair(council: Council, user: User) -> None:
 def _require_writer(session: Session, user: User) -> Protocol:
     if not can_write_protocol(session.council, user):
         raise PermissionDenied(_("Only the secretary of the council writes the protocol."))
+    # The council's row first, then the protocol's: the order protocol_sign and
+    # council_tasks_sync take them in, so concurrent writes never deadlock.
+    Council.objects.select_for_update().get(pk=session.council_id)
     protocol = Protocol.objects.select_for_update().get(session=session)
     if protocol.is_confirmed:
         raise ValidationError(_("The protocol is confirmed and can no longer be changed."))
@@ -163,6 +166,7 @@ def session_schedule(
         [Attendance(session=session, user_id=m.user_id) for m in council.members.all()]
     )
     Protocol.objects.create(session=session, council=council)
+    council_tasks_sync(council=council)
     return session
 
 
@@ -191,6 +195,7 @@ def attendance_record(*, session: Session, actor: User, present_user_ids: Sequen
             row.present = row.user_id in present
             row.save(update_fields=["present"])
     _reset_confirmations(protocol)
+    council_tasks_sync(council=session.council)
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,7 @@ def item_record(*, item: AgendaItem, actor: User, record: ItemRecord) -> AgendaI
     item.votes_abstained = record.votes_abstained
     item.save()
     _reset_confirmations(protocol)
+    council_tasks_sync(council=item.session.council)
     return item
 
 
@@ -246,6 +252,7 @@ def secretary_elect(*, session: Session, actor: User, secretary: User) -> None:
     council.save(update_fields=["secretary"])
     council_roles_sync(council=council, actor=actor)
     _reset_confirmations(protocol)
+    council_tasks_sync(council=council)
 
 
 def protocol_problems(session: Session) -> list[str]:
@@ -344,3 +351,162 @@ def annual_report_presented(
     report.pedagogical_protocol_number = protocol_number.strip()
     report.save(update_fields=["presented_on", "pedagogical_protocol_number"])
     return report
+
+
+# The council's steps as inbox tasks (CouncilTask).
+
+
+def _agenda_due(council: Council, today: datetime.date) -> datetime.date:
+    # 5.1: a session every quarter, so the recommended documents wait at most until the
+    # quarter ends; after the year's end, a week.
+    year = council.academic_year
+    if today > year.ends_on:
+        return today + datetime.timedelta(days=7)
+    return year.quarter_bounds()[year.quarter_of(today) - 1][1]
+
+
+def _protocol_due(session: Session, today: datetime.date) -> datetime.date:
+    return max(session.date + datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS), today)
+
+
+def _wanted_steps(
+    council: Council, today: datetime.date
+) -> dict[tuple, tuple[datetime.date, Session | None]]:
+    """What should be open now: {(kind, session_id, assignee_id): (due, session)}."""
+    from .models import CouncilTask
+
+    kinds = CouncilTask.Kind
+    wanted: dict[tuple, tuple] = {}
+    if documents_awaiting_council(council).exists():
+        wanted[(kinds.AGENDA, None, council.chair_id)] = (_agenda_due(council, today), None)
+    writer_id = council.secretary_id or council.chair_id
+    due_sessions = (
+        Session.objects.filter(
+            council=council, date__lte=today, protocol__confirmed_at__isnull=True
+        )
+        .select_related("protocol", "council")
+        .order_by("date", "pk")
+    )
+    for session in due_sessions:
+        due = _protocol_due(session, today)
+        if protocol_problems(session):
+            wanted[(kinds.PROTOCOL, session.pk, writer_id)] = (due, session)
+            continue
+        protocol = session.protocol
+        if not protocol.chair_confirmed_at:
+            wanted[(kinds.CONFIRM, session.pk, council.chair_id)] = (due, session)
+        if council.secretary_id and not protocol.secretary_confirmed_at:
+            wanted[(kinds.CONFIRM, session.pk, council.secretary_id)] = (due, session)
+    return wanted
+
+
+def council_tasks_sync(*, council: Council, today: datetime.date | None = None) -> None:
+    """Bring the council's inbox tasks in line with its records: open the steps that are
+    due, close the ones that were done, and hand a step over when its role changed hands
+    (a new chair or secretary). Called by every council write, in its transaction; the new
+    assignee is told (an outbox row in the same transaction)."""
+    from notifications.models import Kind as NoticeKind
+    from notifications.services import notify
+
+    from .models import CouncilTask
+
+    today = today or timezone.localdate()
+    # Serialized per council: two documents recommended at the same moment must open one
+    # agenda step, not trip the unique constraint. Every council write takes the council's
+    # row before its protocol's, so this adds no lock-order inversion.
+    council = (
+        Council.objects.select_for_update(of=("self",))
+        .select_related("academic_year")
+        .get(pk=council.pk)
+    )
+    wanted = _wanted_steps(council, today)
+    open_rows = list(
+        CouncilTask.objects.select_for_update().filter(
+            council=council, status=CouncilTask.Status.OPEN
+        )
+    )
+    now = timezone.now()
+    still_wanted_steps = {(kind, session_id) for kind, session_id, _who in wanted}
+    for row in open_rows:
+        key = (row.kind, row.session_id, row.assignee_id)
+        if key in wanted:
+            wanted.pop(key)
+            continue
+        row.status = (
+            CouncilTask.Status.HANDED_OVER
+            if (row.kind, row.session_id) in still_wanted_steps
+            else CouncilTask.Status.DONE
+        )
+        row.closed_at = now
+        row.save(update_fields=["status", "closed_at"])
+    for (kind, session_id, assignee_id), (due, session) in wanted.items():
+        if assignee_id is None:
+            continue
+        task = CouncilTask.objects.create(
+            council=council,
+            session_id=session_id,
+            kind=kind,
+            assignee_id=assignee_id,
+            due_date=due,
+        )
+        if kind == CouncilTask.Kind.AGENDA:
+            titles = list(documents_awaiting_council(council).values_list("title", flat=True)[:3])
+            notify(
+                recipient=task.assignee,
+                kind=NoticeKind.TASK_ASSIGNED,
+                params={
+                    "task_msgid": _msgid(CouncilTask.Kind.AGENDA.label),
+                    "document": ", ".join(titles),
+                    "due": f"{due:%d.%m.%Y}",
+                },
+                url=council_task_url(task),
+                dedupe_key=f"council_task:{task.pk}",
+            )
+        else:
+            notify(
+                recipient=task.assignee,
+                kind=NoticeKind.PROTOCOL_MISSING,
+                params={"date": f"{session.date:%d.%m.%Y}"},
+                url=council_task_url(task),
+                dedupe_key=f"council_task:{task.pk}",
+            )
+
+
+def _msgid(lazy: object) -> str:
+    """The source text of a lazily translated label, translated per recipient when shown."""
+    from django.utils import translation
+
+    with translation.override(None):
+        return str(lazy)
+
+
+def council_task_url(task) -> str:
+    """Where the step is done: the new session form, the protocol, the session page."""
+    from django.urls import reverse
+
+    from .models import CouncilTask
+
+    if task.kind == CouncilTask.Kind.AGENDA:
+        return f"{reverse('council:session_new')}?year={task.council.academic_year_id}"
+    if task.kind == CouncilTask.Kind.PROTOCOL:
+        return reverse("council:protocol_edit", args=[task.session_id])
+    return reverse("council:session", args=[task.session_id])
+
+
+def council_tasks_due(*, today: datetime.date | None = None, batch: int = 200) -> int:
+    """The periodic part: sessions whose date has come, with no confirmed protocol and no
+    step opened yet (nothing was written since the day came). Constant work per run."""
+    from .models import CouncilTask
+
+    today = today or timezone.localdate()
+    opened = CouncilTask.objects.filter(session=models.OuterRef("pk"))
+    council_ids = list(
+        Session.objects.filter(date__lte=today, protocol__confirmed_at__isnull=True)
+        .exclude(models.Exists(opened))
+        .order_by("date")
+        .values_list("council_id", flat=True)[:batch]
+    )
+    for council_id in dict.fromkeys(council_ids):
+        with transaction.atomic():
+            council_tasks_sync(council=Council(pk=council_id), today=today)
+    return len(council_ids)

@@ -238,7 +238,10 @@ def protocol_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
 
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
     council = _council(request)
+    today = timezone.localdate()
     return render(
         request,
         "council/compliance.html",
@@ -246,6 +249,15 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "council": council,
             "years": selectors.councils_of_school(request.user.school_id),
             "facts": selectors.compliance(council),
+            "steps": [
+                {
+                    "task": step,
+                    "url": services.council_task_url(step),
+                    "mine": step.assignee_id == request.user.pk,
+                    "late": step.due_date < today,
+                }
+                for step in selectors.open_council_steps(council)
+            ],
         },
     )
 

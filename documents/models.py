@@ -186,6 +186,11 @@ class DocumentVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="version_number_unique")
         ]
+        indexes = [
+            # The version-text sweep (reports.tasks.versions_to_extract):
+            # WHERE submitted_at >= … (the last few days only)
+            models.Index(fields=["submitted_at"], name="version_submitted"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document} · v{self.number}"
@@ -364,6 +369,7 @@ class EventKind(models.TextChoices):
     RETURNED_TO_AUTHOR = "returned_to_author", _("returned the document to its author")
     DUE_DATE_EXTENDED = "due_date_extended", _("extended an expert's due date")
     EXPERT_REPLACED = "expert_replaced", _("replaced an expert")
+    TASK_REASSIGNED = "task_reassigned", _("handed a task of a person who left to another")
 
 
 class DocumentEvent(models.Model):
@@ -411,3 +417,7 @@ class DocumentEvent(models.Model):
         if self.kind == EventKind.APPROVED and self.note:
             return _("Registry number %(number)s") % {"number": self.note}
         return self.note
+
+
+# Official papers and their verification live in their own module (see its docstring).
+from .paper_models import OfficialPaper, PaperKind, PaperStatus, VerificationThrottle  # noqa: E402, F401

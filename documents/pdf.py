@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import segno
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from fpdf import FPDF, FontFace
@@ -44,6 +45,12 @@ BODY_SIZE = 11.0
 SMALL_SIZE = 9.0
 LINE = 5.5  # mm per line of body text
 SIGNATURE_BLANK = "________________"
+# Room left in a signature block for the signature field's visible stamp (and a hand).
+SIGNATURE_ROOM = 12.0
+# The QR code's side: about 0.75 mm per module for a 33-module code, which a phone reads
+# from a printed page at arm's length.
+QR_SIZE = 25.0
+MM_PER_POINT = 25.4 / 72
 
 # fpdf2 fills the page total in when the document is closed. The alias is switched on only
 # while the footer is drawn, so a "{nb}" in someone's protocol text is printed as typed.
@@ -133,6 +140,46 @@ def clean(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """The paper's verification code as printed: the QR code leads to `url`, `code` is
+    the same code in groups for typing, `check_url` the page where it is typed."""
+
+    code: str
+    url: str
+    check_url: str
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page (1-based) in mm from the page's top-left corner, as fpdf2
+    counts; the signature field is placed there."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def in_points(self, page_height_mm: float) -> tuple[float, float, float, float]:
+        """(x1, y1, x2, y2) in points from the bottom-left corner, as PDF counts."""
+        return (
+            self.x / MM_PER_POINT,
+            (page_height_mm - self.y - self.height) / MM_PER_POINT,
+            (self.x + self.width) / MM_PER_POINT,
+            (page_height_mm - self.y) / MM_PER_POINT,
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered PDF and the places its layout left for a visible signature."""
+
+    data: bytes
+    signature_boxes: list[Box]
+    page_height: float = 297.0  # A4, mm
+
+
+@dataclass(frozen=True)
 class Cell:
     """A table cell that needs more than a string: spanning rows, alignment, bold."""
 
@@ -153,8 +200,12 @@ class DocumentPDF(FPDF):
         subject: str = "",
         author: str = "",
         footer_text: str = "",
+        verification: Verification | None = None,
     ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
+        self.verification = verification
+        # Where a signature field may go, in the order the page offers them.
+        self.signature_boxes: list[Box] = []
         self.add_font(FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
         self.add_font(FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
         self.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
@@ -185,6 +236,15 @@ class DocumentPDF(FPDF):
             self.cell(self.epw * 0.2, 5, number, align=Align.R)
         else:
             self.cell(0, 5, number, align=Align.C)
+        if self.verification is not None:
+            # On every page: a page separated from the others can still be checked.
+            self.set_xy(self.l_margin, -MARGIN_BOTTOM + 10)
+            self.cell(
+                self.epw,
+                4,
+                f"{gettext('Verification code')}: {self.verification.code}",
+                align=Align.L,
+            )
         self.alias_nb_pages(previous_alias)
         self.set_text_color(0)
 
@@ -373,8 +433,10 @@ class DocumentPDF(FPDF):
             self.set_xy(x, top)
             for index, line in enumerate(lines):
                 if not line:
-                    # An empty line leaves room, as the seed leaves room for the signature.
-                    self.set_xy(x, self.y + LINE)
+                    # An empty line leaves room, as the seed leaves room for the signature;
+                    # the electronic signature's stamp goes there too.
+                    self.signature_boxes.append(Box(self.page, x, self.y, width, SIGNATURE_ROOM))
+                    self.set_xy(x, self.y + SIGNATURE_ROOM)
                     continue
                 with self.font(bold=index == 0):
                     self.set_x(x)
@@ -400,8 +462,114 @@ class DocumentPDF(FPDF):
             new_y=YPos.NEXT,
         )
 
+    def qr_code(self, data: str, *, x: float, y: float, size: float = QR_SIZE) -> None:
+        """A QR code drawn as vector squares: sharp at any printer's resolution, and no
+        image to embed. The white quiet zone around it is the caller's to leave."""
+        rows = [list(row) for row in segno.make(data, error="m").matrix_iter(border=0)]
+        module = size / len(rows)
+        self.set_fill_color(0)
+        for r, row in enumerate(rows):
+            c = 0
+            while c < len(row):
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                # A hair taller than a module, so that no printer leaves a seam between rows.
+                self.rect(
+                    x + start * module, y + r * module, (c - start) * module, module + 0.02, "F"
+                )
+        self.set_fill_color(255)
+
+    def verification_block(self, *, signature_room: bool = False) -> None:
+        """The paper's QR code against the right margin and, beside it, where and how to
+        check the paper; with `signature_room`, the left part is left free for the visible
+        electronic signature (its field is placed there when the PDF is signed)."""
+        if self.verification is None:
+            return
+        quiet = 2.0  # the QR code's quiet zone, in mm, beyond its own modules
+        height = QR_SIZE + 2 * quiet
+        self.ensure_space(height + 2)
+        top = self.y
+        left = self.l_margin
+        if signature_room:
+            room = 62.0
+            self.signature_boxes.append(Box(self.page, left, top + quiet, room, QR_SIZE))
+            left += room + 4
+        qr_x = self.l_margin + self.epw - QR_SIZE - quiet
+        text_width = qr_x - quiet - left
+        self.set_xy(left, top + quiet)
+        with self.font(bold=True, size=SMALL_SIZE):
+            self.multi_cell(
+                text_width,
+                4.2,
+                gettext("Check that this paper is genuine:"),
+                align="L",
+                new_x=XPos.LEFT,
+                new_y=YPos.NEXT,
+            )
+        with self.font(size=SMALL_SIZE - 1):
+            self.multi_cell(
+                text_width,
+                3.8,
+                gettext("scan the QR code, or open %(url)s and type the code")
+                % {"url": self.verification.check_url},
+                align="L",
+                new_x=XPos.LEFT,
+                new_y=YPos.NEXT,
+            )
+        self.set_x(left)
+        # The code on one line, never wrapped in the middle: the largest size that fits.
+        size = SMALL_SIZE + 2
+        with self.font(bold=True, size=size):
+            while size > 6 and self.get_string_width(self.verification.code) > text_width - 2:
+                size -= 0.5
+                self.set_font_size(size)
+            self.cell(text_width, 5, self.verification.code, align="L")
+        self.ln(5)
+        self.qr_code(self.verification.url, x=qr_x, y=top + quiet)
+        self.set_xy(self.l_margin, max(self.y, top + height))
+
     def to_bytes(self) -> bytes:
         return bytes(self.output())
+
+    def rendered(self) -> Rendered:
+        """The bytes and where a signature may go. Call inside the language override:
+        the last page's footer is drawn now."""
+        data = self.to_bytes()
+        return Rendered(data=data, signature_boxes=list(self.signature_boxes))
+
+
+# -- the visible signature's stamp -----------------------------------------------------
+
+
+def render_signature_stamp(*, width: float, height: float, lines: Sequence[str]) -> bytes:
+    """The appearance of a visible signature: a one-page PDF exactly the size of the
+    signature field, set in DejaVu like the paper (the signing library's own fonts have
+    no ң ө ү), framed and in ink blue as a stamp is."""
+    stamp = FPDF(orientation="P", unit="mm", format=(width, height))
+    stamp.add_font(FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
+    stamp.add_font(FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+    stamp.set_margins(1.5, 1.2, 1.5)
+    stamp.set_auto_page_break(False)
+    stamp.add_page()
+    stamp.set_draw_color(30, 60, 150)
+    stamp.set_text_color(30, 60, 150)
+    stamp.set_line_width(0.3)
+    stamp.rect(0.3, 0.3, width - 0.6, height - 0.6)
+    room = height - 2.4
+    line_height = min(3.4, room / max(len(lines), 1))
+    size = line_height / 0.45
+    stamp.set_y((height - line_height * len(lines)) / 2)  # centred, as a stamp is struck
+    for index, line in enumerate(lines):
+        stamp.set_font(FAMILY, "B" if index == 0 else "", size)
+        text = " ".join(clean(line).split())
+        while text and stamp.get_string_width(text) > width - 3.2:
+            text = text[:-1]
+        stamp.cell(0, line_height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(stamp.output())
 
 
 # -- the approval sheet ----------------------------------------------------------------
@@ -441,6 +609,7 @@ class ApprovalSheetData:
     council_protocol_number: str | None
     council_session_on: datetime.date | None
     rounds: list[RoundRow]
+    verification: Verification | None = None
 
 
 def reviewed_block(protocol_number: str, on: datetime.date, language: str) -> list[str]:
@@ -480,6 +649,11 @@ def approved_block(
 
 
 def render_approval_sheet(data: ApprovalSheetData) -> bytes:
+    return build_approval_sheet(data).data
+
+
+def build_approval_sheet(data: ApprovalSheetData) -> Rendered:
+    """The sheet, and where its "Бекитем" block leaves room for the signature."""
     lang = base_language(data.language)
     with translation.override(base_language(data.language)):
         pdf = DocumentPDF(
@@ -488,6 +662,7 @@ def render_approval_sheet(data: ApprovalSheetData) -> bytes:
             subject=data.document_type,
             author=data.school_name,
             footer_text=f"{data.school_name} · {gettext('Registry number')} {data.registry_number}",
+            verification=data.verification,
         )
         pdf.two_blocks(
             reviewed_block(data.reviewed_protocol_number, data.reviewed_on, lang),
@@ -540,7 +715,9 @@ def render_approval_sheet(data: ApprovalSheetData) -> bytes:
             )
         else:
             pdf.paragraph(gettext("No expertise rounds are recorded."))
-        return pdf.to_bytes()
+        pdf.spacer(4)
+        pdf.verification_block()
+        return pdf.rendered()
 
 
 def _round_rows(rounds: Sequence[RoundRow]) -> list[list[str | Cell]]:

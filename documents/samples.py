@@ -77,11 +77,13 @@ def sample_docx(text: str = "Үлгү документ", extra_parts: dict[str, 
 
 
 def sample_odt(text: str = "Үлгү документ") -> bytes:
+    """A minimal OpenDocument text with one paragraph per line of `text`."""
+    paragraphs = "".join(f"<text:p>{escape(line)}</text:p>" for line in text.splitlines() or [""])
     content = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f"<office:body><office:text><text:p>{escape(text)}</text:p></office:text></office:body>"
+        f"<office:body><office:text>{paragraphs}</office:text></office:body>"
         "</office:document-content>"
     )
     out = io.BytesIO()
@@ -95,3 +97,19 @@ def sample_odt(text: str = "Үлгү документ") -> bytes:
             compress_type=zipfile.ZIP_DEFLATED,
         )
     return out.getvalue()
+
+
+def sample_pdf_lines(text: str) -> bytes:
+    """A PDF with one line per line of `text`, in the shipped DejaVu font, so Kyrgyz and
+    Russian letters (ң ө ү) are real text that a reader can extract."""
+    from fpdf import FPDF
+
+    from .pdf import FAMILY, FONT_DIR
+
+    pdf = FPDF()
+    pdf.add_font(FAMILY, fname=str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_page()
+    pdf.set_font(FAMILY, size=11)
+    for line in text.splitlines():
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

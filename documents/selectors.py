@@ -39,14 +39,14 @@ def my_documents(user: User) -> QuerySet[Document]:
 
 
 def document_reviews_by_round(
-    document: Document, *, exclude_open: bool = False
+    document: Document, *, reviews: QuerySet[Review]
 ) -> list[ExpertiseRound]:
-    """Rounds, newest first, with reviews, experts and recommendations prefetched (4 queries)."""
-    reviews = Review.objects.select_related("expert", "acting_expert").order_by(
-        "expert__last_name", "pk"
-    )
-    if exclude_open:
-        reviews = reviews.filter(submitted_at__isnull=False)
+    """Rounds, newest first, with reviews, experts and recommendations prefetched (4 queries).
+
+    `reviews` says which reviews are attached, and is required so that no caller forgets
+    the blind-expertise rule: pass flows.selectors.reviews_visible_to(user, document)
+    (or use flows.selectors.rounds_for)."""
+    reviews = reviews.select_related("expert", "acting_expert").order_by("expert__last_name", "pk")
     return list(
         ExpertiseRound.objects.filter(document=document)
         .select_related("version", "decided_by")

@@ -185,6 +185,10 @@ def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
     )
     version.save(force_insert=True)
     document.save(update_fields=["version_count", "updated_at"])
+    # Its paragraphs, for comparing versions (reports.tasks): read in Celery after commit.
+    from project.celery import enqueue_on_commit
+
+    enqueue_on_commit("reports.tasks.version_text_build", version.pk)
     return version
 
 

@@ -20,7 +20,7 @@ from project.params import parse_id
 
 from .chart import process_chart_svg
 from .models import ExpertiseProcess
-from .selectors import open_task_for
+from .selectors import open_task_for, rounds_for, timeline_for
 from .services import document_create_and_submit, document_submit
 
 
@@ -120,11 +120,12 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     process = ExpertiseProcess.objects.filter(document=document).first()
+    rounds = rounds_for(request.user, document)
     context = {
         "document": document,
         "versions": selectors.document_versions(document),
-        "rounds": selectors.document_reviews_by_round(document),
-        "events": selectors.document_timeline(document),
+        "rounds": rounds,
+        "events": timeline_for(request.user, document, rounds),
         "process": process,
         "chart": process_chart_svg(process) if process else "",
         "my_task": open_task_for(request.user, document.pk),

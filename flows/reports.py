@@ -3,14 +3,15 @@ bookkeeping): the approval sheet of a document, a session's protocol, the annual
 
 from __future__ import annotations
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from council.models import AgendaItem, Council, Protocol
-from council.rendering import AnnualReportData, ProtocolData, ProtocolItem
+from council.models import AgendaItem, AnnualReport, Council, Protocol
+from council.rendering import PROTOCOL_WORDS, AnnualReportData, ProtocolData, ProtocolItem
 from council.selectors import year_figures
 from documents.models import Document, DocumentType, ExpertiseRound, Stage
-from documents.pdf import ApprovalSheetData, ExpertRow, RoundRow
+from documents.papers import PaperFacts, Signatory
+from documents.pdf import ApprovalSheetData, ExpertRow, RoundRow, base_language
 
 
 def approval_sheet_data(document: Document, *, language: str) -> ApprovalSheetData:
@@ -131,3 +132,60 @@ def annual_report_data(council: Council, directions: str, language: str) -> Annu
             ],
             directions=directions,
         )
+
+
+# -- what the verification page says of each paper (documents/papers.py) -----------------
+# Copied at issue time from what the paper prints, in the paper's language: the page shows
+# the paper, not today's state of the records.
+
+
+def approval_sheet_facts(document: Document) -> PaperFacts:
+    approver = document.approved_by
+    version = document.versions.filter(number=document.version_count).first()
+    return PaperFacts(
+        school_id=document.school_id,
+        title=document.title,
+        number=document.registry_number,
+        approved_on=timezone.localdate(document.approved_at) if document.approved_at else None,
+        signatories=[
+            Signatory(
+                name=approver.get_short_name() if approver else "",
+                role="approver",
+                position=document.approver_position or (approver.position if approver else ""),
+            )
+        ],
+        version_sha256=version.sha256 if version else "",
+    )
+
+
+def protocol_facts(protocol: Protocol, *, language: str) -> PaperFacts:
+    council = protocol.council
+    words = PROTOCOL_WORDS[base_language(language)]
+    title = " ".join(words["title"].format(number=protocol.number).split())
+    signatories = [Signatory(name=council.chair.get_short_name(), role="chair", position="")]
+    if council.secretary:
+        signatories.append(
+            Signatory(name=council.secretary.get_short_name(), role="secretary", position="")
+        )
+    return PaperFacts(
+        school_id=council.school_id,
+        title=f"{title} {words['subtitle']}".strip(),
+        number=f"№{protocol.number} · {council.academic_year}",
+        approved_on=timezone.localdate(protocol.confirmed_at) if protocol.confirmed_at else None,
+        signatories=signatories,
+    )
+
+
+def annual_report_facts(report: AnnualReport, *, language: str) -> PaperFacts:
+    council = report.council
+    with translation.override(base_language(language)):
+        title = _(
+            "Report on the work of the scientific-methodical council in the %(year)s academic year"
+        ) % {"year": council.academic_year}
+    return PaperFacts(
+        school_id=council.school_id,
+        title=title,
+        number=str(council.academic_year),
+        approved_on=timezone.localdate(report.generated_at),
+        signatories=[Signatory(name=council.chair.get_short_name(), role="chair", position="")],
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, acting_assignee
 from council.selectors import council_for, council_members
+from council.services import council_tasks_sync
 from documents.models import (
     Document,
     DocumentVersion,
@@ -54,6 +55,18 @@ def current_round(document: Document) -> ExpertiseRound | None:
 
 def latest_version(document: Document) -> DocumentVersion:
     return document.versions.order_by("-number").first()
+
+
+def last_round_version(document: Document, version: DocumentVersion | None) -> int | None:
+    """The number of the version an earlier round examined, before `version`."""
+    if version is None:
+        return None
+    return (
+        document.rounds.filter(version__number__lt=version.number)
+        .order_by("-number")
+        .values_list("version__number", flat=True)
+        .first()
+    )
 
 
 def open_recommendations(document: Document) -> list[Recommendation]:
@@ -254,6 +267,11 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
         note=reason.strip(),
     )
     activation.execute()
+    if decision == ExpertiseRound.Decision.RECOMMEND:
+        # The chair's next step: put it on a session's agenda (an inbox task).
+        council = council_for(school=document.school, academic_year=document.academic_year)
+        if council is not None:
+            council_tasks_sync(council=council)
     outcome = {
         ExpertiseRound.Decision.REVISE: Kind.DOCUMENT_RETURNED,
         ExpertiseRound.Decision.REJECT: Kind.DOCUMENT_REJECTED,
@@ -494,6 +512,8 @@ def session_protocol_confirm(*, session: Any, actor: User) -> Any:
             )
             enqueue_on_commit("flows.tasks.render_protocol", protocol.pk)
             notices.protocol_confirmed(session, protocol.number)
+        # After the decisions moved the documents: a postponed one awaits an agenda again.
+        council_tasks_sync(council=session.council)
     return protocol
 
 
@@ -584,3 +604,71 @@ def _require_chair_of(document: Document, actor: User) -> None:
     council = council_for(school=document.school, academic_year=document.academic_year)
     if council is None or council.chair_id != actor.pk:
         raise PermissionDenied(_("Only the chair of the council can do this."))
+
+
+def task_reassign(*, task: Any, actor: User, new_owner: User) -> Any:
+    """Hand an open task of a person who left (or whose role went to someone else) to
+    `new_owner`, through viewflow's own reassign transition, under the flow lock. The
+    timeline records it and the new owner is told. A revision goes with its document:
+    whoever takes it over becomes the document's author."""
+    from django.core.exceptions import PermissionDenied
+    from viewflow.workflow.status import STATUS
+
+    from notifications.services import notify
+
+    from .selectors import AUTHOR_NODES, can_manage_tasks, unowned_tasks
+
+    if not can_manage_tasks(actor):
+        raise PermissionDenied(_("Only the chair or the school administrator can do this."))
+    with task.activation() as activation:  # flow lock + transaction + refresh
+        if task.status != STATUS.ASSIGNED:
+            raise ValidationError(_("This task has already been completed."))
+        row = next(
+            (
+                r
+                for r in unowned_tasks(actor.school_id)
+                if r.get("task") and r["task"].pk == task.pk
+            ),
+            None,
+        )
+        if row is None:
+            raise ValidationError(_("This task has an active owner."))
+        if new_owner.pk not in {c.pk for c in row["candidates"]}:
+            raise ValidationError(_("This person cannot take this task."))
+        document = Document.objects.get(pk=activation.process.document_id)
+        previous = task.owner
+        node = task.flow_task.name
+        if node in AUTHOR_NODES:
+            document.author = new_owner
+            document.save(update_fields=["author", "updated_at"])
+        # The transition method checks the source state only; who may act was checked above.
+        activation.reassign(user=new_owner)
+        task.data.pop("acting_for", None)
+        task.save(update_fields=["data"])
+        event_record(
+            document=document,
+            actor=actor,
+            kind=EventKind.TASK_REASSIGNED,
+            version_number=document.version_count or None,
+            note=f"{_msgid_text(task.flow_task.task_title)}: "
+            f"{previous.get_full_name() if previous else '—'} → {new_owner.get_full_name()}",
+        )
+        if node in AUTHOR_NODES:
+            # task_assigned leaves authors to their document's notices; this one is new.
+            notify(
+                recipient=new_owner,
+                kind=Kind.TASK_ASSIGNED,
+                params={
+                    "task_msgid": _msgid_text(task.flow_task.task_title),
+                    "document": document.title,
+                },
+                url=notices.task_url(task),
+                dedupe_key=f"task_assigned:{task.pk}:{new_owner.pk}",
+            )
+        else:
+            notices.task_assigned(task, document)
+    return task
+
+
+def _msgid_text(lazy: Any) -> str:
+    return notices._msgid(lazy)

@@ -29,10 +29,10 @@ from viewflow.workflow.status import STATUS
 from council.selectors import council_members
 from documents.forms import DocumentForm
 from documents.models import Document, Review
-from documents.selectors import document_reviews_by_round
 from documents.services import RecommendationAnswer, document_update, recommendations_answer
 
 from . import forms, services
+from .selectors import rounds_for
 
 
 @login_required
@@ -86,13 +86,20 @@ class TaskView(View):
         self.activation.process.document = self.document
 
     def context(self, **extra: Any) -> dict[str, Any]:
+        version = services.latest_version(self.document)
         return {
             "task": self.task,
             "task_title": self.task.flow_task.task_title,
             "document": self.document,
-            "version": services.latest_version(self.document),
+            "version": version,
+            # "What changed since the last round": the version the last round examined.
+            "last_round_version": services.last_round_version(self.document, version),
             **extra,
         }
+
+    def rounds(self) -> list[Any]:
+        """The document's rounds as this person may see them (blind expertise)."""
+        return rounds_for(self.request.user, self.document)
 
     def render(self, **extra: Any) -> HttpResponse:
         return render(self.request, self.template_name, self.context(**extra))
@@ -129,7 +136,7 @@ class ScreenView(TaskView):
             initial["experts"] = [r.expert_id for r in previous.reviews.all()]
             initial["action"] = "accept"
         form = forms.ScreenForm(candidates=self.candidates(), initial=initial)
-        return self.render(form=form, previous_round=previous)
+        return self.render(form=form, previous_round=previous, rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.ScreenForm(request.POST, candidates=self.candidates())
@@ -156,7 +163,9 @@ class ScreenView(TaskView):
                 )
                 if ok:
                     return self.done(_("The document was returned to its author."))
-        return self.render(form=form, previous_round=services.current_round(self.document))
+        return self.render(
+            form=form, previous_round=services.current_round(self.document), rounds=self.rounds()
+        )
 
 
 class ReviewView(TaskView):
@@ -170,7 +179,7 @@ class ReviewView(TaskView):
             form=forms.ReviewForm(),
             formset=forms.RecommendationFormSet(prefix="rec"),
             review=self.review(),
-            rounds=document_reviews_by_round(self.document, exclude_open=True),
+            rounds=[r for r in self.rounds() if not r.hidden],
         )
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -195,7 +204,7 @@ class ReviewView(TaskView):
             form=form,
             formset=formset,
             review=self.review(),
-            rounds=document_reviews_by_round(self.document, exclude_open=True),
+            rounds=[r for r in self.rounds() if not r.hidden],
         )
 
 
@@ -203,7 +212,7 @@ class DecideView(TaskView):
     template_name = "flows/decide.html"
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(form=forms.DecideForm(), rounds=document_reviews_by_round(self.document))
+        return self.render(form=forms.DecideForm(), rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.DecideForm(request.POST)
@@ -217,7 +226,7 @@ class DecideView(TaskView):
             form,
         ):
             return self.done(_("Your decision has been recorded."))
-        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+        return self.render(form=form, rounds=self.rounds())
 
 
 class ResubmitView(TaskView):
@@ -231,7 +240,7 @@ class ResubmitView(TaskView):
         return self.render(
             form=DocumentForm(instance=self.document, user=request.user),
             answer_forms=forms.answer_forms(recs),
-            rounds=document_reviews_by_round(self.document),
+            rounds=self.rounds(),
             return_reason=self.return_reason(),
         )
 
@@ -279,7 +288,7 @@ class ResubmitView(TaskView):
         return self.render(
             form=form,
             answer_forms=answers,
-            rounds=document_reviews_by_round(self.document),
+            rounds=self.rounds(),
             return_reason=self.return_reason(),
         )
 
@@ -305,7 +314,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
         for task in page
     ]
-    return render(request, "flows/inbox.html", {"page": page, "rows": rows})
+    from council.services import council_task_url
+
+    from .selectors import council_steps_of
+
+    council_steps = [
+        {"task": step, "url": council_task_url(step)} for step in council_steps_of(request.user)
+    ]
+    return render(
+        request,
+        "flows/inbox.html",
+        {
+            "page": page,
+            "rows": rows,
+            "council_steps": council_steps,
+            # From the cached permissions (no query); the page itself checks exactly.
+            "can_manage_tasks": request.user.has_perm("accounts.change_user")
+            or request.user.has_perm("flows.chair_expertiseprocess"),
+        },
+    )
 
 
 class PedagogicalView(TaskView):
@@ -314,9 +341,7 @@ class PedagogicalView(TaskView):
     template_name = "flows/pedagogical.html"
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(
-            form=forms.PedagogicalForm(), rounds=document_reviews_by_round(self.document)
-        )
+        return self.render(form=forms.PedagogicalForm(), rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.PedagogicalForm(request.POST)
@@ -334,7 +359,7 @@ class PedagogicalView(TaskView):
                 form,
             ):
                 return self.done(_("The pedagogical council's consideration has been recorded."))
-        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+        return self.render(form=form, rounds=self.rounds())
 
 
 class ApproveView(TaskView):
@@ -343,9 +368,7 @@ class ApproveView(TaskView):
     template_name = "flows/approve.html"
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self.render(
-            form=forms.ApproveForm(), rounds=document_reviews_by_round(self.document)
-        )
+        return self.render(form=forms.ApproveForm(), rounds=self.rounds())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = forms.ApproveForm(request.POST)
@@ -363,4 +386,4 @@ class ApproveView(TaskView):
                 if data["outcome"] == "approve":
                     return self.done(_("The document is approved and registered."))
                 return self.done(_("The document was returned to its author."))
-        return self.render(form=form, rounds=document_reviews_by_round(self.document))
+        return self.render(form=form, rounds=self.rounds())

@@ -240,6 +240,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Official documents (approval sheets, protocols, reports) are issued in Kyrgyz.
 OFFICIAL_DOCUMENT_LANGUAGE = env_str("OFFICIAL_DOCUMENT_LANGUAGE", "ky")
+# Official papers: the school's certificate (PKCS#12) for PAdES signatures. Without one the
+# papers are issued unsigned (still with their verification code) and production warns.
+PAPERS_SIGNING_PKCS12 = env_str("PAPERS_SIGNING_PKCS12")
+PAPERS_SIGNING_PASSWORD = env_str("PAPERS_SIGNING_PASSWORD")
+# The public verification page: lookups per client address and window.
+PAPERS_VERIFY_RATE_LIMIT = env_int("PAPERS_VERIFY_RATE_LIMIT", 30)
+PAPERS_VERIFY_RATE_WINDOW_SECONDS = env_int("PAPERS_VERIFY_RATE_WINDOW_SECONDS", 600)
 # 5.1/5.3: the council decides only with more than this share of its members present.
 COUNCIL_QUORUM_SHARE = env_float("COUNCIL_QUORUM_SHARE", 0.5)
 # Default days an expert gets for a review, offered on the chair's form.
@@ -262,7 +269,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "council@localhost")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The deployment's public address: links in e-mails and the QR code on official papers
+# (a Celery worker renders papers and has no request to take the host from).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 NOTIFICATIONS_MAIL_DOMAIN = env_str("NOTIFICATIONS_MAIL_DOMAIN", "council.local")
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)

@@ -6,9 +6,10 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from council import views as council_views
+from documents import verification_views
 from documents import views as documents_views
 from flows import council_views as flow_council_views
-from flows import document_views
+from flows import document_views, handover_views
 from flows import views as flows_views
 from notifications import views as notifications_views
 from reports import views as reports_views
@@ -29,6 +30,7 @@ documents_patterns = (
             name="version_file",
         ),
         path("<int:pk>/approval-sheet/", documents_views.approval_sheet, name="approval_sheet"),
+        path("<int:pk>/compare/", reports_views.version_compare, name="compare"),
         path(
             "<int:pk>/reviews/<int:review_pk>/extend/",
             document_views.review_extend,
@@ -47,6 +49,8 @@ flows_patterns = (
     [
         path("inbox/", flows_views.inbox, name="inbox"),
         path("tasks/<int:task_pk>/", flows_views.task_dispatch, name="task"),
+        path("tasks/unowned/", handover_views.unowned, name="unowned"),
+        path("tasks/<int:task_pk>/reassign/", handover_views.reassign, name="reassign"),
     ],
     "flows",
 )
@@ -85,8 +89,18 @@ council_patterns = (
     "council",
 )
 
+# Public, no login: what an official paper's QR code and printed code lead to.
+verify_patterns = (
+    [
+        path("verify/", verification_views.verify_start, name="start"),
+        path("v/<str:code>/", verification_views.verify_paper, name="paper"),
+    ],
+    "verify",
+)
+
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    path("", include(verify_patterns)),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

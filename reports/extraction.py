@@ -88,3 +88,15 @@ def fold(text: str) -> str:
     """The form both the stored text and the query take: NFC, case-folded, single spaces.
     Kyrgyz ң ө ү fold like any Cyrillic letter ("Өнүгүү" → "өнүгүү")."""
     return WHITESPACE.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """The paragraphs of extracted text, for comparing versions: one per paragraph of a
+    .docx/.odt (their structure is kept by `extract_text`), one per line of a .pdf (a PDF
+    keeps no paragraphs, only lines). NFC, inner whitespace collapsed, empty ones dropped."""
+    paragraphs = []
+    for line in unicodedata.normalize("NFC", text).split("\n"):
+        line = WHITESPACE.sub(" ", line).strip()
+        if line:
+            paragraphs.append(line)
+    return paragraphs

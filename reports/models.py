@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import School
-from documents.models import Document
+from documents.models import Document, DocumentVersion
 
 
 class Reports(models.Model):
@@ -60,3 +60,26 @@ class DocumentText(models.Model):
 
     def __str__(self) -> str:
         return str(self.document_id)
+
+
+class VersionText(models.Model):
+    """The paragraphs of a frozen version's file, for comparing versions. A version never
+    changes, so its text is extracted once, by a Celery task after the submission commits
+    (and by the search sweep for any it missed)."""
+
+    version = models.OneToOneField(
+        DocumentVersion,
+        verbose_name=_("document version"),
+        on_delete=models.CASCADE,
+        related_name="text",
+        primary_key=True,
+    )
+    paragraphs = models.JSONField(default=list, blank=True)
+    extracted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("version text")
+        verbose_name_plural = _("version texts")
+
+    def __str__(self) -> str:
+        return str(self.version_id)

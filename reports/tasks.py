@@ -18,6 +18,7 @@ from project.celery import enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "reports.tasks.document_text_build"
+VERSION_TASK_NAME = "reports.tasks.version_text_build"
 # One sweep re-enqueues at most this many; the next sweep takes the rest.
 SWEEP_BATCH = 200
 # How far back the sweep looks for saves whose text build was lost (see documents_to_index).
@@ -80,10 +81,49 @@ def documents_to_index(now=None):
     )
 
 
+@shared_task(name=VERSION_TASK_NAME, ignore_result=True)
+def version_text_build(version_id: int) -> bool:
+    """The paragraphs of a frozen version, for comparing versions. Once per version: a
+    second delivery finds the row and does nothing."""
+    from documents.models import DocumentVersion
+
+    from .extraction import extract_text, paragraphs_of
+    from .models import VersionText
+
+    version = DocumentVersion.objects.filter(pk=version_id).first()
+    if version is None or VersionText.objects.filter(version=version).exists():
+        return False
+    try:
+        with version.file.open("rb") as handle:
+            text = extract_text(handle, version.file_kind)
+    except FileNotFoundError:
+        logger.warning("version %s: file %s is missing", version.pk, version.file.name)
+        text = ""
+    _row, created = VersionText.objects.get_or_create(
+        version=version,
+        defaults={"paragraphs": paragraphs_of(text), "extracted_at": timezone.now()},
+    )
+    return created
+
+
+def versions_to_extract(now=None):
+    """Versions submitted in the last SWEEP_DAYS whose paragraphs were never extracted:
+    like the search text, only a recent submission can have lost its build, and the
+    submitted_at index keeps the sweep from reading every version in the country."""
+    from documents.models import DocumentVersion
+
+    since = (now or timezone.now()) - datetime.timedelta(days=SWEEP_DAYS)
+    return DocumentVersion.objects.filter(submitted_at__gte=since, text__isnull=True).order_by("pk")
+
+
 @shared_task(name="reports.tasks.document_text_sweep", ignore_result=True)
 def document_text_sweep() -> int:
-    """Catch up on builds lost to a broker outage (enqueue_on_commit only logs those)."""
+    """Catch up on builds lost to a broker outage (enqueue_on_commit only logs those):
+    documents' search text and versions' paragraphs."""
     ids = list(documents_to_index().values_list("pk", flat=True)[:SWEEP_BATCH])
     for pk in ids:
         enqueue_on_commit(TASK_NAME, pk)
-    return len(ids)
+    version_ids = list(versions_to_extract().values_list("pk", flat=True)[:SWEEP_BATCH])
+    for pk in version_ids:
+        enqueue_on_commit(VERSION_TASK_NAME, pk)
+    return len(ids) + len(version_ids)

@@ -316,3 +316,44 @@ def district(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
         },
     )
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 6 else None
+
+
+@login_required
+def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions of a document side by side in one column: what changed, paragraph by
+    paragraph, with the changed words marked; for the people who may open the versions."""
+    from django.contrib import messages
+
+    from documents.selectors import documents_visible_to
+
+    from .compare import version_pair
+    from .tasks import VERSION_TASK_NAME
+
+    document = get_object_or_404(
+        documents_visible_to(request.user).select_related("author", "academic_year"), pk=pk
+    )
+    pair = version_pair(
+        user=request.user,
+        document=document,
+        old_number=_int_param(request, "old"),
+        new_number=_int_param(request, "new"),
+    )
+    if pair is None:
+        messages.info(request, _("The document has only one version: nothing to compare yet."))
+        return redirect("documents:detail", pk=document.pk)
+    if pair.waiting:
+        # Lost to a broker outage, or just submitted: ask again (a second delivery is a
+        # no-op); the sweep would find it too.
+        from project.celery import enqueue_on_commit
+
+        for version in pair.waiting:
+            enqueue_on_commit(VERSION_TASK_NAME, version.pk)
+    side = request.GET.get("view") == "side"
+    return render(
+        request, "reports/compare.html", {"document": document, "pair": pair, "side": side}
+    )

@@ -170,6 +170,12 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         "get",
         only(SUBMITTED_READERS),
     ),
+    "documents:compare": (
+        # One version so far: its readers are sent back to the document page.
+        lambda s: reverse("documents:compare", args=[s.submitted.pk]),
+        "get",
+        only(dict.fromkeys(SUBMITTED_READERS, 302)),
+    ),
     "documents:approval_sheet": (
         # Not approved yet: no sheet for anyone who may see the document.
         lambda s: reverse("documents:approval_sheet", args=[s.submitted.pk]),
@@ -229,6 +235,19 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         "post",
         only({**dict.fromkeys(SUBMITTED_READERS, 403), "chair": 302}),
     ),
+    # Tasks of people who left: the school administrator and a chair (the outsider chairs
+    # their own school's council, and finds only their school's tasks).
+    "flows:unowned": (
+        lambda s: reverse("flows:unowned"),
+        "get",
+        everyone(403, chair=200, admin=200, outsider=200),
+    ),
+    "flows:reassign": (
+        # An active owner's task: refused with a message (302); another school's: 404.
+        lambda s: reverse("flows:reassign", args=[s.review_task.pk]),
+        "post",
+        everyone(403, chair=302, admin=302, outsider=404),
+    ),
     "notifications:list": (lambda s: reverse("notifications:list"), "get", everyone(200)),
     "notifications:preferences": (
         lambda s: reverse("notifications:preferences"),
@@ -268,6 +287,14 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
         lambda s: reverse("role_changes"),
         "get",
         everyone(403, director=200, district_admin=200),
+    ),
+    # The public verification of official papers: no login; a code nobody was issued
+    # answers 404 to everyone alike (tests/documents/test_papers.py).
+    "verify:start": (lambda s: reverse("verify:start"), "get", everyone(200, anonymous=200)),
+    "verify:paper": (
+        lambda s: reverse("verify:paper", args=["7KQ2M9XD4PABCDEFGHJKMNPQRS"]),
+        "get",
+        everyone(404, anonymous=404),
     ),
     # Marks only the user's own: see test_nobody_marks_someone_elses_notification.
     "notifications:read": (

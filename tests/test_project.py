@@ -25,8 +25,15 @@ def test_migrations_are_complete():
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
+    from documents.management.commands.papers_certificate import self_signed_pkcs12
+
+    certificate = tmp_path / "school.p12"
+    certificate.write_bytes(self_signed_pkcs12(name="№94", password="check", days=30))
     env = {
         **os.environ,
+        "SITE_URL": "https://council.example.org",
+        "PAPERS_SIGNING_PKCS12": str(certificate),
+        "PAPERS_SIGNING_PASSWORD": "check",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "x" * 30 + "production-like-secret-key-for-the-check-only",
         "DJANGO_ALLOWED_HOSTS": "council.example.org",

@@ -29,12 +29,26 @@ from council.models import Council, CouncilMember, MemberCategory
 from council.services import council_roles_sync
 from documents.models import Document, DocumentType, Recommendation
 from documents.samples import sample_docx, sample_pdf
-from documents.services import RecommendationAnswer, document_create
+from documents.services import RecommendationAnswer, document_create, document_update
 from documents.uploads import validate_document_upload
 from flows import services
 
 DEMO_PASSWORD = "demo-council-94"  # noqa: S105 (printed for the demo; never a real account)
 SCHOOL_NAME = "№94 жалпы орто билим берүү мектеби"
+# The work plan's two versions: the second takes in the expert's recommendation.
+WORK_PLAN_V1 = """Илимий-методикалык кеңештин 2026–2027 окуу жылына иш планы
+1. Максат: мугалимдердин кесиптик чеберчилигин өркүндөтүү.
+2. Кеңештин отурумдары жылына эки жолу өткөрүлөт.
+3. Усулдук бирикмелердин отчеттору угулат.
+4. Ачык сабактар уюштурулат.
+5. Жыйынтык: окуу жылынын аягында отчет даярдалат."""
+WORK_PLAN_V2 = """Илимий-методикалык кеңештин 2026–2027 окуу жылына иш планы
+1. Максат: мугалимдердин кесиптик жана санариптик чеберчилигин өркүндөтүү.
+2. Кеңештин отурумдары ар бир чейректе кеминде бир жолу өткөрүлөт (жобонун 5.1-пункту).
+3. Усулдук бирикмелердин отчеттору угулат.
+4. Ачык сабактар жана мастер-класстар уюштурулат.
+5. Жыйынтык: окуу жылынын аягында отчет даярдалат.
+6. Жаш мугалимдерге насаатчылык уюштурулат."""
 
 PEOPLE = [
     # username, last, first, patronymic, position, roles
@@ -228,12 +242,12 @@ class Command(BaseCommand):
 
     # Documents, each pushed through the real flow to a different stage.
     def new_document(
-        self, people: dict, author: str, title: str, doc_type: str, pdf: bool = True
+        self, people: dict, author: str, title: str, doc_type: str, pdf: bool = True, text: str = ""
     ) -> Document:
         data = (
             sample_pdf(title.encode("ascii", "ignore").decode() or "Document")
             if pdf
-            else sample_docx(title)
+            else sample_docx(text or title)
         )
         name = "document.pdf" if pdf else "document.docx"
         upload = SimpleUploadedFile(name, data)
@@ -410,6 +424,8 @@ class Command(BaseCommand):
             "secretary",
             "Илимий-методикалык кеңештин 2026–2027 окуу жылына иш планы",
             DocumentType.WORK_PLAN,
+            pdf=False,
+            text=WORK_PLAN_V1,
         )
         services.document_submit(document=doc, actor=people["secretary"])
         self.screen(people, doc, ["expert1", "expert2"])
@@ -417,14 +433,30 @@ class Command(BaseCommand):
         self.review(people, doc, "expert2", "approve", [])
         self.decide(people, doc, "revise")
         recs = list(Recommendation.objects.filter(review__round__document=doc))
-        services.task_perform(
-            task=self.task(doc, "revise"),
-            actor=people["secretary"],
-            step=lambda act: services.resubmit(
+        revised = SimpleUploadedFile("document.docx", sample_docx(WORK_PLAN_V2))
+        revised_info = validate_document_upload(revised)
+
+        def revise_and_resubmit(act: Any) -> Any:
+            # A new file with the recommendation taken in: the versions can be compared.
+            document_update(
+                document=doc,
+                actor=people["secretary"],
+                doc_type=doc.doc_type,
+                title=doc.title,
+                academic_year=doc.academic_year,
+                methodical_association=doc.methodical_association,
+                description=doc.description,
+                upload=revised,
+                upload_info=revised_info,
+            )
+            return services.resubmit(
                 activation=act,
                 actor=people["secretary"],
                 answers=[RecommendationAnswer(r, Recommendation.Answer.ACCEPTED, "") for r in recs],
-            ),
+            )
+
+        services.task_perform(
+            task=self.task(doc, "revise"), actor=people["secretary"], step=revise_and_resubmit
         )
         self.screen(people, doc, ["expert1", "expert2"])
         self.review(people, doc, "expert1", "approve", [])

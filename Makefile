@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national screenshots
+.PHONY: run test install install-dev system-deps lint format messages check-deploy clean bench bench-national screenshots bench-notifications
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ check-deploy: install
 # BENCH_ARGS="--schools 10" for a quicker run). Writes bench/results/<timestamp>.json.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# E-mails/s of one worker (prefork, concurrency 2) against Celery's no-op tasks/s, with its
+# own redis-server and SMTP server (see bench/notifications.py).
+bench-notifications: install-dev
+	$(PY) bench/notifications.py $(BENCH_ARGS)
 
 # Every page, periodic job and transition at national scale (10M task rows) against a small
 # data set, interleaved; PostgreSQL at 127.0.0.1:5432 and pgbench (Debian: postgresql-client).

@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from viewflow.workflow.status import STATUS
@@ -19,7 +19,7 @@ from accounts.models import User
 from council.models import Council, Session
 from documents.models import Document, Review
 from notifications.models import Kind
-from notifications.services import notify, notify_many
+from notifications.services import Notice, notify, notify_bulk, notify_many
 
 from .models import Deadline
 
@@ -138,56 +138,114 @@ def deadlines_cancel(review: Review) -> None:
     Deadline.objects.filter(review=review, done_at__isnull=True).update(done_at=timezone.now())
 
 
+DEADLINE_BATCH = 1000
+
+
 def deadlines_fire(now: datetime.datetime | None = None) -> int:
-    """Send the reminders and escalations that are due. Each row is claimed by a
-    conditional UPDATE, so two sweeps never send one twice."""
+    """Send the reminders and escalations that are due, batch by batch, each batch in a
+    constant number of statements whatever its size (the morning of a national due date
+    has thousands): the rows claimed by one UPDATE … RETURNING (SKIP LOCKED, so two sweeps
+    never take one row), the reviews, their open tasks and the councils read in sets, the
+    notifications and deliveries written in bulk (notify_bulk; dedupe keys make a
+    repeated batch a no-op)."""
     now = now or timezone.now()
     fired = 0
-    due = list(
-        Deadline.objects.filter(done_at__isnull=True, due_at__lte=now)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    for pk in due:
+    while True:
         with transaction.atomic():
-            if not Deadline.objects.filter(pk=pk, done_at__isnull=True).update(done_at=now):
-                continue
-            deadline = Deadline.objects.select_related(
-                "review__round__document__school", "review__expert"
-            ).get(pk=pk)
-            review = deadline.review
-            if review.submitted_at is not None or review.replaced_by_id is not None:
-                continue
-            task = open_review_task(review)
-            if task is None:
-                continue
-            document = review.round.document
-            params = {
-                "document": document.title,
-                "due": f"{review.effective_due_date:%d.%m.%Y}",
-                "expert": review.expert.get_full_name(),
-            }
-            key = f"deadline:{deadline.pk}:{deadline.due_at:%Y%m%d}"
-            kind = (
-                Kind.TASK_OVERDUE if deadline.kind == Deadline.Kind.OVERDUE else Kind.TASK_DUE_SOON
+            count, batch_full = deadlines_fire_batch(now)
+        fired += count
+        if not batch_full:
+            return fired
+
+
+def deadlines_claim(now: datetime.datetime, limit: int) -> list[tuple[int, int, str, Any]]:
+    table = Deadline._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
+    skip_locked = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET done_at = %s
+            WHERE id IN (
+                SELECT id FROM {table}
+                WHERE done_at IS NULL AND due_at <= %s
+                ORDER BY due_at LIMIT %s {skip_locked}
             )
-            notify(
-                recipient=task.owner, kind=kind, params=params, url=task_url(task), dedupe_key=key
+            RETURNING id, review_id, kind, due_at
+            """,
+            [at, at, limit],
+        )
+        return cursor.fetchall()
+
+
+def deadlines_fire_batch(now: datetime.datetime) -> tuple[int, bool]:
+    from viewflow.workflow.models import Task
+
+    claimed = deadlines_claim(now, DEADLINE_BATCH)
+    if not claimed:
+        return 0, False
+    reviews = Review.objects.select_related("round__document", "expert").in_bulk(
+        {review_id for _pk, review_id, _kind, _due in claimed}
+    )
+    open_reviews = {
+        pk: r for pk, r in reviews.items() if r.submitted_at is None and r.replaced_by_id is None
+    }
+    tasks: dict[int, Any] = {}
+    for task in Task.objects.filter(
+        process__expertiseprocess__document_id__in={
+            r.round.document_id for r in open_reviews.values()
+        },
+        status=STATUS.ASSIGNED,
+        owner__isnull=False,
+    ).select_related("owner"):
+        review_id = (task.data or {}).get("review")
+        if review_id in open_reviews:
+            tasks[review_id] = task
+    councils = {
+        (c.school_id, c.academic_year_id): c
+        for c in Council.objects.filter(
+            school_id__in={r.round.document.school_id for r in open_reviews.values()},
+            academic_year_id__in={r.round.document.academic_year_id for r in open_reviews.values()},
+        ).select_related("chair")
+    }
+    notices: list[Notice] = []
+    for pk, review_id, kind, due_at in claimed:
+        review, task = open_reviews.get(review_id), tasks.get(review_id)
+        if review is None or task is None:
+            continue
+        document = review.round.document
+        params = {
+            "document": document.title,
+            "due": f"{review.effective_due_date:%d.%m.%Y}",
+            "expert": review.expert.get_full_name(),
+        }
+        if isinstance(due_at, str):  # SQLite returns text from RETURNING
+            due_at = datetime.datetime.fromisoformat(due_at)
+        key = f"deadline:{pk}:{due_at:%Y%m%d}"
+        overdue = kind == Deadline.Kind.OVERDUE
+        notices.append(
+            Notice(
+                recipient=task.owner,
+                kind=Kind.TASK_OVERDUE if overdue else Kind.TASK_DUE_SOON,
+                params=params,
+                url=task_url(task),
+                dedupe_key=key,
             )
-            if deadline.kind == Deadline.Kind.OVERDUE:
-                council = Council.objects.filter(
-                    school_id=document.school_id, academic_year_id=document.academic_year_id
-                ).first()
-                if council is not None:
-                    notify(
-                        recipient=council.chair,
-                        kind=Kind.REVIEW_OVERDUE,
-                        params=params,
-                        url=document_url(document),
-                        dedupe_key=f"{key}:chair",
-                    )
-            fired += 1
-    return fired
+        )
+        council = councils.get((document.school_id, document.academic_year_id))
+        if overdue and council is not None:
+            notices.append(
+                Notice(
+                    recipient=council.chair,
+                    kind=Kind.REVIEW_OVERDUE,
+                    params=params,
+                    url=document_url(document),
+                    dedupe_key=f"{key}:chair",
+                )
+            )
+    notify_bulk(notices=notices)
+    fired = sum(1 for n in notices if n.kind != Kind.REVIEW_OVERDUE)
+    return fired, len(claimed) == DEADLINE_BATCH
 
 
 def open_review_task(review: Review) -> Any:

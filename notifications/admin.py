@@ -50,8 +50,10 @@ class DeliveryAdmin(SchoolScopedAdmin):
 
     @admin.action(description=_("Retry the selected failed deliveries"))
     def retry(self, request: HttpRequest, queryset: Any) -> None:
+        # "Sent?" rows too: an admin who knows the server lost them need not wait the hold.
         count = sum(
-            delivery_retry(delivery=d) for d in queryset.filter(status=Delivery.Status.FAILED)
+            delivery_retry(delivery=d)
+            for d in queryset.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN])
         )
         messages.success(request, _("%(n)s deliveries queued again.") % {"n": count})
 

@@ -86,6 +86,14 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread",
             ),
+            # The digest, every minute after its hour: SELECT DISTINCT recipient_id WHERE
+            # in_digest AND digest_delivery_id IS NULL — only the few rows still waiting
+            # are in this index, never the whole table.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(in_digest=True, digest_delivery__isnull=True),
+                name="notification_digest_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,11 +104,16 @@ class Delivery(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         DIGEST = "digest", _("Daily digest e-mail")
+        TELEGRAM = "telegram", _("Telegram")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The message went out whole but the server's answer never came (a timeout after
+        # the end of DATA): it may or may not have been accepted. Re-sent, with the same
+        # Message-ID, only after NOTIFICATIONS_UNKNOWN_RESEND_SECONDS (see tasks.sweep).
+        UNKNOWN = "unknown", _("Sent? (no answer from the server)")
         FAILED = "failed", _("Failed")
 
     notification = models.ForeignKey(
@@ -122,6 +135,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a task for this row was last handed to the broker; NULL when the hand-over
+    # failed, so the sweep takes the row at once instead of after the grace period.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -150,10 +166,24 @@ class Delivery(models.Model):
                 condition=models.Q(status="sending"),
                 name="delivery_sending",
             ),
+            # Unanswered sends to re-send: WHERE status = 'unknown' AND claimed_at < …
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status="unknown"),
+                name="delivery_unknown",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient} ({self.status})"
+
+
+class Route(models.TextChoices):
+    """Where an immediate notice goes."""
+
+    EMAIL = "email", _("E-mail")
+    TELEGRAM = "telegram", _("Telegram")
+    BOTH = "both", _("E-mail and Telegram")
 
 
 class Preference(models.Model):
@@ -162,6 +192,7 @@ class Preference(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     mode = models.CharField(_("how"), max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    route = models.CharField(_("where"), max_length=10, choices=Route.choices, default=Route.EMAIL)
 
     class Meta:
         verbose_name = _("notification preference")
@@ -170,3 +201,58 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.kind}: {self.mode}"
+
+
+class TelegramLink(models.Model):
+    """A person's Telegram chat with the bot. Made by a one-time code: the preferences page
+    shows t.me/<bot>?start=<code>, the bot receives "/start <code>" from the person's chat
+    and the chat is linked. A chat that blocks the bot (403) is deactivated and its notices
+    go by e-mail again."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="telegram_link"
+    )
+    code = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    chat_id = models.BigIntegerField(_("chat"), null=True, blank=True)
+    linked_at = models.DateTimeField(_("linked"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=False)
+    deactivated_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Telegram link")
+        verbose_name_plural = _("Telegram links")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.chat_id or '-'}"
+
+
+class Lease(models.Model):
+    """A named lease held by one process at a time (e.g. "beat": only one beat schedules,
+    however many are started). Taken and renewed by a conditional UPDATE; a holder that
+    dies stops renewing and another takes over when `expires_at` has passed."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"
+
+
+class Cursor(models.Model):
+    """Where a reader of an outside stream stopped (the Bot API's getUpdates offset)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    position = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("cursor")
+        verbose_name_plural = _("cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.position}"

@@ -66,3 +66,12 @@ def render_digest(recipient, notifications: list[Notification]) -> Message:
             text=render_to_string("notifications/email/digest.txt", context),
             html=render_to_string("notifications/email/digest.html", context),
         )
+
+
+def render_telegram(notification: Notification) -> str:
+    """A Telegram message: the subject and the link, in the recipient's language."""
+    language = notification.recipient.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = context_for(notification)
+        subject = subject_of(notification)
+        return f"{subject}\n\n{context['url']}" if context["url"] else subject

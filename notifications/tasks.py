@@ -1,28 +1,50 @@
-"""Delivery of e-mails: at least once from the broker, once in effect.
+"""Delivery: at least once from the broker, once in effect, several per task.
 
-`deliver` claims its row with a conditional UPDATE (pending → sending) and does nothing if
-another run has it. A failure puts the row back to pending with a back-off; a permanent
-refusal, or too many attempts, marks it failed for the admins. `sweep` re-enqueues rows
-whose commit-time enqueue was lost (Redis down) and frees claims of killed workers."""
+`deliver` takes a list of delivery ids, claims the pending ones with one conditional
+UPDATE (pending → sending; a row another run has is skipped), sends each through its
+channel's sender and records each outcome the moment it is known — "sent" right after the
+server's reply to the message, before the next one is started. A passing failure puts the
+row back to pending with a back-off; a permanent refusal, or too many attempts, marks it
+failed for the admins; no answer after the whole message was written marks it "unknown".
+
+On PostgreSQL each claim also takes a session advisory lock, held by the worker process
+while it works on the row. A worker that dies (SIGKILL, OOM, a task cancelled on a lost
+broker connection) drops its database connection and with it the locks, so its claims
+are seen as dead at once — by the sweep, or by the redelivered task — and sent again
+promptly, with the same Message-ID. Elsewhere (SQLite) a claim is freed after
+NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS.
+
+`sweep` frees dead claims, re-sends unanswered rows after a long hold, and hands every due
+row to the broker in batches — no cap, so a backlog drains at full speed."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import logging
-import smtplib
+import threading
+import uuid
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Delivery, Notification
-from .rendering import render_digest, render_message
-from .services import DELIVER_TASK, digests_open
+from .channels import Outcome, Result, sender_for
+from .channels.email import SMTP_BACKEND
+from .models import Delivery
+from .services import DELIVER_TASK, deliveries_publish, digests_open
 
 logger = logging.getLogger(__name__)
+
+# The first key of our advisory locks ("noti"), so they never meet another user's.
+LOCK_NAMESPACE = 0x6E6F7469
+TABLE = Delivery._meta.db_table
+S = Delivery.Status
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -30,96 +52,317 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
-def is_permanent(error: Exception) -> bool:
-    """5xx answers are final (bad address, refused content); 4xx and I/O are passing."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _msg in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500
-    return False
+def at(moment: datetime.datetime) -> object:
+    """A datetime as raw SQL must be given it (SQLite stores text in Django's format)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def lock_key() -> str:
+    return f"{LOCK_NAMESPACE}, mod(id, 2147483647)::int"
+
+
+def claim(ids: list[int], now: datetime.datetime) -> list[int]:
+    """pending → sending for those of `ids` that are due; returns the ids this run holds."""
+    if not ids:
+        return []
+    if on_postgres():
+        revive_dead_claims(ids, now)
+    marks = ", ".join(["%s"] * len(ids))
+    locking = f", pg_advisory_lock({lock_key()})" if on_postgres() else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {TABLE} SET status = %s, claimed_at = %s, attempts = attempts + 1
+            WHERE id IN ({marks}) AND status = %s AND next_attempt_at <= %s
+            RETURNING id{locking}
+            """,
+            [S.SENDING, at(now), *ids, S.PENDING, at(now)],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def revive_dead_claims(ids: list[int] | None, now: datetime.datetime) -> int:
+    """Claims whose worker is gone (its advisory lock is free) go back to pending at once;
+    a claim older than the claim timeout is taken as dead too. PostgreSQL only."""
+    stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
+    where_ids = ""
+    params: list = [S.PENDING, at(now), S.SENDING, at(stale)]
+    if ids is not None:
+        where_ids = f"AND id IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    with connection.cursor() as cursor:
+        # The xact lock is taken only to test that nobody holds the session lock; it is
+        # released when this statement commits.
+        cursor.execute(
+            f"""
+            UPDATE {TABLE} SET status = %s, next_attempt_at = %s, enqueued_at = NULL
+            WHERE status = %s
+              AND (claimed_at < %s OR pg_try_advisory_xact_lock({lock_key()}))
+              {where_ids}
+            RETURNING id
+            """,
+            params,
+        )
+        return len(cursor.fetchall())
+
+
+def record(delivery: Delivery, result: Result) -> str:
+    """Write what became of one claimed delivery (only if the claim is still ours)."""
+    now = timezone.now()
+    mine = Delivery.objects.filter(pk=delivery.pk, status=S.SENDING)
+    if result.outcome is Outcome.SENT:
+        mine.update(status=S.SENT, sent_at=now, last_error="")
+        return "sent"
+    if result.outcome is Outcome.UNKNOWN:
+        mine.update(status=S.UNKNOWN, last_error=result.error[:2000])
+        logger.warning("delivery %s: no answer after the message: %s", delivery.pk, result.error)
+        return "unknown"
+    failed = (
+        result.outcome is Outcome.FAILED or delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
+    )
+    wait = backoff(delivery.attempts)
+    if result.retry_after is not None:
+        wait = max(wait, datetime.timedelta(seconds=result.retry_after))
+    mine.update(
+        status=S.FAILED if failed else S.PENDING,
+        next_attempt_at=None if failed else now + wait,
+        enqueued_at=None,
+        last_error=result.error[:2000],
+    )
+    logger.warning("delivery %s attempt %s: %s", delivery.pk, delivery.attempts, result.error)
+    return "failed" if failed else "retry"
+
+
+def send_all(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+    """Send `deliveries` in turn through one sender, recording each outcome at once."""
+    tally = Tally()
+    with sender_for(channel) as sender:
+        for index, delivery in enumerate(deliveries):
+            if stop.is_set():
+                return tally
+            try:
+                result = sender.send(delivery)
+            except Exception as error:  # a bug or an unexpected library error
+                logger.exception("delivery %s", delivery.pk)
+                result = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
+            tally.counts[record(delivery, result)] += 1
+            tally.done.add(delivery.pk)
+            if result.stop_batch:
+                # The server is unreachable or closing: the others would only wait their
+                # timeouts. They go back untried (no attempt counted) to wait as long.
+                rest = [d.pk for d in deliveries[index + 1 :]]
+                wait = max(backoff(delivery.attempts).total_seconds(), result.retry_after or 0)
+                Delivery.objects.filter(pk__in=rest, status=S.SENDING).update(
+                    status=S.PENDING,
+                    next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+                    enqueued_at=None,
+                    attempts=F("attempts") - 1,
+                )
+                tally.done.update(rest)
+                tally.counts["retry"] += len(rest)
+                return tally
+    return tally
+
+
+@dataclass
+class Tally:
+    counts: Counter[str] = field(default_factory=Counter)
+    done: set[int] = field(default_factory=set)
+
+    def add(self, other: Tally) -> None:
+        self.counts.update(other.counts)
+        self.done |= other.done
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def in_thread(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+    close_old_connections()  # this thread's own connection, kept between tasks
+    return send_all(channel, deliveries, stop)
+
+
+def parallelism(channel: str, count: int) -> int:
+    """Threads for one channel's share of a batch. Each waits on its own connection (the
+    SMTP replies, the database's), so a batch's waits overlap; in-memory e-mail backends
+    (tests, `make run`) stay in the task's thread and transaction."""
+    if channel != Delivery.Channel.TELEGRAM and settings.EMAIL_BACKEND != SMTP_BACKEND:
+        return 1
+    return max(1, min(settings.NOTIFICATIONS_SEND_THREADS, count))
 
 
 @shared_task(name=DELIVER_TASK, ignore_result=True, acks_late=True)
-def deliver(delivery_id: int) -> str:
-    now = timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if claimed != 1:
-        return "not claimed"
-    delivery = Delivery.objects.select_related("recipient", "notification__recipient").get(
-        pk=delivery_id
-    )
+def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
+    global _pool
+    single = isinstance(delivery_ids, int)
+    ids = [delivery_ids] if single else [int(pk) for pk in delivery_ids]
+    claimed = claim(ids, timezone.now())
+    if not claimed:
+        return "not claimed" if single else {"not claimed": len(ids)}
+    tally = Tally()
+    stop = threading.Event()
     try:
-        message, items = compose(delivery)
-        if message is None:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=Delivery.Status.SENT, sent_at=timezone.now()
+        rows = Delivery.objects.select_related("recipient", "notification__recipient").in_bulk(
+            claimed
+        )
+        by_channel: dict[str, list[Delivery]] = defaultdict(list)
+        for pk in claimed:
+            by_channel[rows[pk].channel].append(rows[pk])
+        for channel, deliveries in by_channel.items():
+            threads = parallelism(channel, len(deliveries))
+            if threads == 1:
+                tally.add(send_all(channel, deliveries, stop))
+                continue
+            if _pool is None:  # made in the worker's child process, after the fork
+                _pool = ThreadPoolExecutor(settings.NOTIFICATIONS_SEND_THREADS, "deliver")
+            futures = [
+                _pool.submit(in_thread, channel, deliveries[part::threads], stop)
+                for part in range(threads)
+            ]
+            # Every thread is done before anything is given back in `finally` (a row
+            # still in another thread's hands must not be released under it).
+            concurrent.futures.wait(futures)
+            errors = [f.exception() for f in futures if f.exception() is not None]
+            for future in futures:
+                if future.exception() is None:
+                    tally.add(future.result())
+            if errors:
+                raise errors[0]
+    finally:
+        # Interrupted (time limit, shutdown): what was not attempted is given back now.
+        stop.set()
+        left = [pk for pk in claimed if pk not in tally.done]
+        if left:
+            Delivery.objects.filter(pk__in=left, status=S.SENDING).update(
+                status=S.PENDING,
+                next_attempt_at=timezone.now(),
+                enqueued_at=None,
+                attempts=F("attempts") - 1,
             )
-            return "nothing to send"
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[delivery.recipient.email],
-            headers={
-                "Message-ID": f"<delivery-{delivery.pk}@{settings.NOTIFICATIONS_MAIL_DOMAIN}>"
-            },
-            connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
-        )
-        email.attach_alternative(message.html, "text/html")
-        email.send()
-    except Exception as error:
-        failed = is_permanent(error) or delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
-            next_attempt_at=None if failed else timezone.now() + backoff(delivery.attempts),
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        logger.warning("delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error)
-        return "failed" if failed else "retry"
-    # Only our own claim is marked sent (a sweep may have freed a claim it took for dead).
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
-    if items:
-        Notification.objects.filter(pk__in=items).update(digest_delivery=delivery)
-    return "sent"
+        if on_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_all()")
+    if single:
+        return next(iter(tally.counts))
+    return dict(tally.counts)
 
 
-def compose(delivery: Delivery):
-    if delivery.channel == Delivery.Channel.EMAIL:
-        return render_message(delivery.notification), []
-    notifications = list(
-        Notification.objects.filter(
-            recipient=delivery.recipient,
-            in_digest=True,
-            created_at__lt=delivery.created_at,
-        )
-        .filter(digest_delivery__isnull=True)
-        .order_by("created_at")
-    )
-    if not notifications:
-        return None, []
-    return render_digest(delivery.recipient, notifications), [n.pk for n in notifications]
+def enqueue_due(now: datetime.datetime) -> int:
+    """Hand every due pending row to the broker, in batches, chunk by chunk. A row handed
+    over within the grace period is left to its own task (a second one would be a no-op,
+    but a queue of no-ops slows the catching up)."""
+    grace = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS)
+    total = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {TABLE} SET enqueued_at = %s
+                WHERE id IN (
+                    SELECT id FROM {TABLE}
+                    WHERE status = %s AND next_attempt_at <= %s
+                      AND (enqueued_at IS NULL OR enqueued_at < %s)
+                    ORDER BY next_attempt_at
+                    LIMIT 5000
+                )
+                RETURNING id
+                """,
+                [at(now), S.PENDING, at(now), at(grace)],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+        if not ids:
+            return total
+        published = deliveries_publish(ids)
+        total += published
+        if published < len(ids):  # the broker is down again: the next sweep goes on
+            return total
 
 
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     now = timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
-    # A worker killed mid-send leaves its claim; give the row back.
-    freed = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=stale).update(
-        status=Delivery.Status.PENDING, next_attempt_at=now
+    if on_postgres():
+        freed = revive_dead_claims(None, now)
+    else:
+        stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
+        freed = Delivery.objects.filter(status=S.SENDING, claimed_at__lt=stale).update(
+            status=S.PENDING, next_attempt_at=now, enqueued_at=None
+        )
+    # An unanswered message is re-sent (same Message-ID) only after a long hold: if the
+    # server did take it, the copy is late and recognisable; if it did not, the notice is
+    # not lost. The admins see "sent?" meanwhile and may re-send at once.
+    hold = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_UNKNOWN_RESEND_SECONDS)
+    resent = Delivery.objects.filter(status=S.UNKNOWN, claimed_at__lt=hold).update(
+        status=S.PENDING, next_attempt_at=now, enqueued_at=None
     )
-    grace = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS)
-    due = list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-        .exclude(attempts=0, created_at__gt=grace)  # just written: its own enqueue is on the way
-        .values_list("pk", flat=True)[:500]
-    )
-    for pk in due:
-        deliver.delay(pk)
-    with transaction.atomic():
-        opened = digests_open(now=now)
-    return {"freed": freed, "enqueued": len(due), "digests": opened}
+    opened = digests_open(now=now)
+    enqueued = enqueue_due(now)
+    return {"freed": freed, "resent": resent, "enqueued": enqueued, "digests": opened}
+
+
+@shared_task(name="notifications.tasks.telegram_updates", ignore_result=True)
+def telegram_updates() -> dict[str, int]:
+    """Read what people sent the bot (getUpdates, the offset kept in the database) and link
+    the chats that sent "/start <code>". Polling rather than a webhook: it needs no public
+    HTTPS address and no secret route, which a school's server behind NAT may not have;
+    the price is a request every few seconds and a link made within them."""
+    import httpx
+
+    from .channels.telegram import call
+    from .models import Cursor
+    from .services import lease_take, telegram_link_confirm
+
+    if not settings.TELEGRAM_BOT_TOKEN:
+        return {"linked": 0}
+    # One poller at a time (the Bot API answers 409 to concurrent getUpdates).
+    holder = uuid.uuid4().hex
+    if not lease_take(name="telegram-updates", holder=holder, seconds=30):
+        return {"linked": 0}
+    cursor, _created = Cursor.objects.get_or_create(name="telegram-updates")
+    try:
+        response = call(
+            "getUpdates",
+            {"offset": cursor.position, "timeout": 0, "allowed_updates": ["message"]},
+        )
+        updates = response.json().get("result", []) if response.status_code == 200 else []
+    except (httpx.HTTPError, ValueError) as error:
+        logger.warning("telegram getUpdates: %s", error)
+        return {"linked": 0}
+    finally:
+        from .services import lease_release
+
+        lease_release(name="telegram-updates", holder=holder)
+    linked = 0
+    for update in updates:
+        message = update.get("message") or {}
+        text = str(message.get("text") or "")
+        chat_id = (message.get("chat") or {}).get("id")
+        if chat_id is not None and text.startswith("/start "):
+            link = telegram_link_confirm(code=text.split(" ", 1)[1].strip(), chat_id=chat_id)
+            if link is not None:
+                linked += 1
+                telegram_greet(link)
+    if updates:
+        Cursor.objects.filter(name="telegram-updates").update(
+            position=max(u["update_id"] for u in updates) + 1
+        )
+    return {"linked": linked}
+
+
+def telegram_greet(link) -> None:
+    import httpx
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from .channels.telegram import call
+
+    with translation.override(link.user.language or settings.LANGUAGE_CODE):
+        text = gettext("Your account is linked. Notices you choose will come here.")
+    try:
+        call("sendMessage", {"chat_id": link.chat_id, "text": text})
+    except httpx.HTTPError as error:
+        logger.warning("telegram greeting: %s", error)

@@ -275,11 +275,33 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 NOTIFICATIONS_MAIL_DOMAIN = env_str("NOTIFICATIONS_MAIL_DOMAIN", "council.local")
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)
-# A claim older than this belongs to a worker that died; the sweep frees it.
+# A claim older than this belongs to a worker that died; the sweep frees it. (On
+# PostgreSQL a dead worker's claims are seen at once, by its dropped advisory locks.)
 NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", 600)
-# Rows younger than this are left to their own commit-time enqueue.
+# Deliveries per task, sent over one kept SMTP connection, each claimed and marked alone.
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50)
+# Threads per task sending a batch, each on its own SMTP (or HTTP) and database connection,
+# so that one message's waits overlap another's.
+NOTIFICATIONS_SEND_THREADS = env_int("NOTIFICATIONS_SEND_THREADS", 8)
+# How long to wait for the server's reply to the end of DATA (RFC 5321 asks for long
+# waits here: a client that gives up early causes duplicates). Below the task time limit.
+NOTIFICATIONS_SMTP_DATA_TIMEOUT = env_int("NOTIFICATIONS_SMTP_DATA_TIMEOUT", 60)
+# A message sent whole but never answered ("sent?") is re-sent after this long.
+NOTIFICATIONS_UNKNOWN_RESEND_SECONDS = env_int("NOTIFICATIONS_UNKNOWN_RESEND_SECONDS", 3600)
+# A row handed to the broker is left to its own task this long before the sweep hands it
+# over again (a row whose hand-over failed is taken at once).
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env_int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", 60)
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 17)
+# Of several beats, the one holding this database lease schedules; another takes over
+# this long after the holder stops renewing.
+NOTIFICATIONS_BEAT_LEASE_SECONDS = env_int("NOTIFICATIONS_BEAT_LEASE_SECONDS", 15)
+# Telegram (a second channel; off without a token). TELEGRAM_API_URL may point at a
+# self-hosted Bot API server.
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
+TELEGRAM_BOT_USERNAME = env_str("TELEGRAM_BOT_USERNAME")
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+TELEGRAM_TIMEOUT = env_float("TELEGRAM_TIMEOUT", 10.0)
+TELEGRAM_LINK_CODE_SECONDS = env_int("TELEGRAM_LINK_CODE_SECONDS", 3600)
 # Reminders: days before a review's due date, and days before a quarter ends.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
 AGENDA_DAYS_BEFORE = env_int("AGENDA_DAYS_BEFORE", 3)
@@ -327,21 +349,34 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler behind a lease: of several beats, one schedules.
+CELERY_BEAT_SCHEDULER = "notifications.beat:LeasedDatabaseScheduler"
+# Each run's last_run_at is written at once, so a beat taking over knows what ran.
+CELERY_BEAT_SYNC_EVERY = 1
 # Publishing gives up fast when the broker is down: the outbox row is already committed and
 # the sweep sends it later, so a request must not hang on Redis.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# No second try inside the request: a failed publish is kept by the breaker in
+# project/celery.py and replayed as soon as the broker answers its probe.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 0.5,
 }
 CELERY_BEAT_SCHEDULE = {
+    # Often, and cheap (index-served): after an outage the backlog starts draining within
+    # seconds of the broker's return.
     "notifications-sweep": {
         "task": "notifications.tasks.sweep",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": 10.0,
+        "options": {"expires": 9},
+    },
+    # Links made from the bot's side ("/start <code>"), by getUpdates; no-op without a token.
+    "telegram-updates": {
+        "task": "notifications.tasks.telegram_updates",
+        "schedule": 5.0,
+        "options": {"expires": 4},
     },
     "council-time": {
         "task": "flows.tasks.council_time",

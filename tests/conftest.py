@@ -201,9 +201,9 @@ def _broker_breaker_closed():
     """A broker failure in one test must not make the next skip its publishes."""
     import project.celery
 
-    project.celery._broker_down_until = 0.0
+    project.celery.breaker.reset()
     yield
-    project.celery._broker_down_until = 0.0
+    project.celery.breaker.reset()
 
 
 @pytest.fixture(autouse=True)

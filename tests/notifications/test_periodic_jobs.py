@@ -17,6 +17,7 @@ JOBS = {
     "council-time": "flows.tasks.council_time",
     "render-missing-files": "flows.tasks.render_missing_files",
     "fire-workflow-timers": "flows.tasks.fire_workflow_timers",
+    "telegram-updates": "notifications.tasks.telegram_updates",
 }
 
 

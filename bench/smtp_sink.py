@@ -1,0 +1,52 @@
+"""An SMTP server on loopback that accepts every message and counts them (for the
+notifications bench). Prints its port, then runs until killed; on SIGTERM it writes the
+count of messages and of distinct Message-IDs to the file given as its argument."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sys
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.messages = 0
+        self.ids: set[str] = set()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages += 1
+        for line in envelope.original_content.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                self.ids.add(line.split(b":", 1)[1].strip().decode())
+                break
+            if not line:
+                break
+        return "250 OK"
+
+
+def main() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    counter = Counter()
+    controller = Controller(counter, hostname="127.0.0.1", port=port, ready_timeout=30)
+    controller.start()
+    print(port, flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    while not done.wait(0.2):
+        pass
+    controller.stop()
+    with open(sys.argv[1], "w") as out:
+        json.dump({"messages": counter.messages, "message_ids": len(counter.ids)}, out)
+    time.sleep(0)
+
+
+if __name__ == "__main__":
+    main()

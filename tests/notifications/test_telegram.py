@@ -1,0 +1,270 @@
+"""Telegram, the second channel, against a Bot API server on loopback that each test
+starts (the methods the project uses: getUpdates and sendMessage), with its faults: 429
+with retry_after, 403 (the person blocked the bot), no answer (a timeout)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.channels import telegram as telegram_channel
+from notifications.models import Delivery, Kind, Notification, Preference, TelegramLink
+from notifications.services import notify
+from notifications.tasks import deliver, telegram_updates
+
+pytestmark = pytest.mark.django_db
+TOKEN = "123456:test-token"
+
+
+def client_gone(sock: socket.socket) -> bool:
+    readable, _w, _x = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+class BotApi:
+    """A Bot API server: records every call; answers from a script, then 200 ok."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.answers: list[tuple[int, dict] | float] = []  # a float: sleep that long first
+        self.updates: list[dict] = []
+        # Messages the Bot API really took: a client gone before the answer was written
+        # (killed while waiting) did not get its message through.
+        self.delivered: list[dict] = []
+        self.waiting = threading.Event()
+        self.lock = threading.Lock()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                token, method = self.path.strip("/").split("/", 1)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                assert token == f"bot{TOKEN}"
+                with api.lock:
+                    api.calls.append((method, body))
+                    answer = api.answers.pop(0) if api.answers and method != "getUpdates" else None
+                if isinstance(answer, float):
+                    api.waiting.set()
+                    time.sleep(answer)
+                    answer = None
+                    if client_gone(self.connection):
+                        return
+                if answer is None:
+                    if method == "getUpdates":
+                        offset = body.get("offset", 0)
+                        result = [u for u in api.updates if u["update_id"] >= offset]
+                        answer = (200, {"ok": True, "result": result})
+                    else:
+                        answer = (200, {"ok": True, "result": {"message_id": len(api.calls)}})
+                status, payload = answer
+                if method == "sendMessage" and status == 200:
+                    with api.lock:
+                        api.delivered.append(body)
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def sent(self) -> list[dict]:
+        with self.lock:
+            return [body for method, body in self.calls if method == "sendMessage"]
+
+
+@pytest.fixture
+def bot(settings) -> Iterator[BotApi]:
+    api = BotApi()
+    api.thread.start()
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_USERNAME = TOKEN, "council_test_bot"
+    settings.TELEGRAM_API_URL, settings.TELEGRAM_TIMEOUT = api.url, 2.0
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    telegram_channel._client = None  # a client with this test's timeout
+    try:
+        yield api
+    finally:
+        api.server.shutdown()
+        api.server.server_close()
+        telegram_channel._client = None
+
+
+def link(world, bot: BotApi, chat_id: int = 777) -> TelegramLink:
+    """The expert links their account as a person would: the deep link from the page,
+    "/start <code>" to the bot, the periodic poll."""
+    client = world.client(world.expert1)
+    client.post(reverse("notifications:preferences"), {"action": "telegram_link"})
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    code = TelegramLink.objects.get(user=world.expert1).code
+    assert f"https://t.me/council_test_bot?start={code}" in page
+    bot.updates.append(
+        {"update_id": 5001, "message": {"chat": {"id": chat_id}, "text": f"/start {code}"}}
+    )
+    assert telegram_updates() == {"linked": 1}
+    assert telegram_updates() == {"linked": 0}  # the offset moved on; the code is spent
+    return TelegramLink.objects.get(user=world.expert1)
+
+
+def telegram_notice(world) -> Notification:
+    Preference.objects.update_or_create(
+        user=world.expert1, kind=Kind.TASK_ASSIGNED, defaults={"route": "telegram"}
+    )
+    notice = notify(
+        recipient=world.expert1,
+        kind=Kind.TASK_ASSIGNED,
+        params={"task_msgid": "Expert review", "document": "Өнүгүү программасы"},
+        url="/tasks/42/",
+    )
+    assert notice is not None
+    return notice
+
+
+def test_a_person_links_telegram_and_gets_notices_there_in_their_language(world, bot):
+    world.expert1.language = "ru"
+    world.expert1.save()
+    linked = link(world, bot)
+    assert (linked.active, linked.chat_id, linked.code) == (True, 777, None)
+    (greeting,) = bot.sent()
+    assert greeting["chat_id"] == 777 and "Telegram" not in greeting["text"]
+
+    notice = telegram_notice(world)
+    (delivery,) = Delivery.objects.filter(notification=notice)
+    assert delivery.channel == Delivery.Channel.TELEGRAM  # Telegram only, as chosen
+    assert deliver(delivery.pk) == "sent"
+    message = bot.sent()[-1]
+    assert message["chat_id"] == 777
+    assert message["text"].startswith("Новая задача")
+    assert "Өнүгүү программасы" in message["text"]
+    assert message["text"].endswith("/tasks/42/")
+    assert deliver(delivery.pk) == "not claimed"
+    assert len(bot.sent()) == 2
+
+
+def test_both_channels_when_chosen_and_email_when_not_linked(world, bot):
+    Preference.objects.create(user=world.expert1, kind=Kind.TASK_ASSIGNED, route="both")
+    notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/")
+    # Not linked yet: e-mail only.
+    assert [d.channel for d in Delivery.objects.filter(notification=notice)] == ["email"]
+    link(world, bot)
+    notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/x/")
+    assert sorted(d.channel for d in Delivery.objects.filter(notification=notice)) == [
+        "email",
+        "telegram",
+    ]
+
+
+def test_429_waits_as_long_as_the_bot_api_says(world, bot):
+    link(world, bot)
+    delivery = Delivery.objects.get(notification=telegram_notice(world))
+    bot.answers.append(
+        (429, {"ok": False, "description": "Too Many Requests", "parameters": {"retry_after": 90}})
+    )
+    before = timezone.now()
+    assert deliver(delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.PENDING
+    assert delivery.next_attempt_at >= before + datetime.timedelta(seconds=90)
+    assert "429" in delivery.last_error
+    assert deliver(delivery.pk) == "not claimed"  # not before retry_after
+
+
+def test_403_deactivates_the_link_and_falls_back_to_email(world, bot, mailoutbox):
+    link(world, bot)
+    delivery = Delivery.objects.get(notification=telegram_notice(world))
+    bot.answers.append(
+        (403, {"ok": False, "description": "Forbidden: bot was blocked by the user"})
+    )
+    assert deliver(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and "blocked" in delivery.last_error
+    link_row = TelegramLink.objects.get(user=world.expert1)
+    assert not link_row.active and "blocked" in link_row.deactivated_reason
+    fallback = Delivery.objects.get(notification=delivery.notification, channel="email")
+    assert deliver(fallback.pk) == "sent"
+    assert [m.to for m in mailoutbox] == [[world.expert1.email]]
+    # The next notice goes by e-mail straight away, and the page says why.
+    notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/y/")
+    assert [d.channel for d in Delivery.objects.filter(notification=notice)] == ["email"]
+    page = world.client(world.expert1).get(reverse("notifications:preferences"))
+    assert "blocked" in page.content.decode()
+
+
+def test_no_answer_from_the_bot_api_is_sent_unknown_not_resent_at_once(world, bot):
+    link(world, bot)
+    delivery = Delivery.objects.get(notification=telegram_notice(world))
+    bot.answers.append(3.0)  # longer than TELEGRAM_TIMEOUT (2 s)
+    assert deliver(delivery.pk) == "unknown"
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.UNKNOWN
+    assert deliver(delivery.pk) == "not claimed"
+
+
+def test_only_one_poller_reads_the_updates_at_a_time(world, bot):
+    """The Bot API refuses concurrent getUpdates (409); an overlapping run steps aside."""
+    from notifications.services import lease_release, lease_take
+
+    assert lease_take(name="telegram-updates", holder="another-run", seconds=30)
+    assert telegram_updates() == {"linked": 0}
+    assert [method for method, _body in bot.calls] == []
+    lease_release(name="telegram-updates", holder="another-run")
+    assert telegram_updates() == {"linked": 0}
+    assert [method for method, _body in bot.calls] == ["getUpdates"]
+
+
+def test_a_half_configured_bot_is_reported_by_the_system_check(settings):
+    from notifications.checks import check_telegram
+
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_USERNAME = TOKEN, ""
+    assert [w.id for w in check_telegram()] == ["notifications.W001"]
+    settings.TELEGRAM_BOT_USERNAME = "council_test_bot"
+    assert check_telegram() == []
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_USERNAME = "", ""
+    assert check_telegram() == []
+
+
+def test_the_settings_page_saves_where_each_kind_goes_and_can_unlink(world, bot):
+    link(world, bot)
+    client = world.client(world.expert1)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert f'name="route-{Kind.TASK_ASSIGNED}"' in page
+    response = client.post(
+        reverse("notifications:preferences"),
+        {
+            Kind.TASK_ASSIGNED: "immediate",
+            f"route-{Kind.TASK_ASSIGNED}": "both",
+            Kind.DOCUMENT_APPROVED: "off",
+            f"route-{Kind.DOCUMENT_APPROVED}": "nonsense",
+        },
+    )
+    assert response.status_code == 302
+    choices = {p.kind: (p.mode, p.route) for p in Preference.objects.filter(user=world.expert1)}
+    assert choices[Kind.TASK_ASSIGNED] == ("immediate", "both")
+    assert choices[Kind.DOCUMENT_APPROVED] == ("off", "email")  # a bad value is ignored
+    client.post(reverse("notifications:preferences"), {"action": "telegram_unlink"})
+    assert not TelegramLink.objects.get(user=world.expert1).active
+    notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/z/")
+    assert [d.channel for d in Delivery.objects.filter(notification=notice)] == ["email"]

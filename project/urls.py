@@ -113,6 +113,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", accounts_views.set_language, name="set_language"),
     path("absence/", accounts_views.absence, name="absence"),
+    path("roles/history/", accounts_views.role_changes, name="role_changes"),
     path("documents/", include(documents_patterns)),
     path("", include(flows_patterns)),
     path("council/", include(council_patterns)),

@@ -89,7 +89,8 @@ cat <<TXT
     expert1..3  – council members (heads of methodical associations)
     secretary   – Токтогулова Нурзат, secretary of the council
     director    – Ажыгулова Кымбат, acting director
-    admin       – school administrator (Django admin at /admin/)
+    admin       – school administrator, scoped to №94 (Django admin at /admin/)
+    root        – superuser of the whole deployment (Django admin at /admin/)
     district    – district administrator (dashboards of the district's schools)
     other_school – a teacher of another school (sees nothing of №94)
 

@@ -21,13 +21,16 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Debian packages the tests need: Chromium for the browser tests, gettext for catalogs,
-# libzbar0 to read the QR codes of official papers back.
+# redis-server for throwaway brokers (fault tests, the compose replay), pg_dump/pg_restore
+# for backups, libzbar0 to read the QR codes of official papers back.
+SYSTEM_PACKAGES := chromium gettext redis-server postgresql-client libzbar0
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1 \
-	    || ! ldconfig -p | grep -q 'libzbar\.so\.0'; then \
+	  || ! command -v redis-server >/dev/null 2>&1 || ! command -v pg_dump >/dev/null 2>&1 \
+	  || ! ldconfig -p | grep -q 'libzbar\.so\.0'; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext libzbar0 >/dev/null; \
-	  else echo "Please install Chromium, gettext and libzbar0 (Debian: apt-get install chromium gettext libzbar0)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "Please install $(SYSTEM_PACKAGES) (Debian: apt-get install $(SYSTEM_PACKAGES))"; exit 1; fi; \
 	fi
 
 run: install

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .dates import DayMonthYearField
+from .models import User
 
 # Say so while there is still time: warn when this many attempts or fewer are left before
 # django-axes locks the sign-in (by name and address) for its cool-off time.
@@ -41,3 +47,32 @@ class LoginForm(AuthenticationForm):
 
         delta = get_cool_off(self.request)
         return round(delta.total_seconds() / 60) if delta else 0
+
+
+class AbsenceForm(forms.Form):
+    """A period of absence and the colleague who acts for the person meanwhile."""
+
+    starts_on = DayMonthYearField(
+        error_messages={"invalid": _("Enter valid dates."), "required": _("Enter valid dates.")}
+    )
+    ends_on = DayMonthYearField(
+        error_messages={"invalid": _("Enter valid dates."), "required": _("Enter valid dates.")}
+    )
+    substitute = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        error_messages={
+            "invalid_choice": _("Choose a substitute from your school."),
+            "required": _("Choose a substitute from your school."),
+        },
+    )
+
+    def __init__(self, *args: Any, colleagues: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substitute"].queryset = colleagues
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise forms.ValidationError(_("The end cannot be before the start."))
+        return data

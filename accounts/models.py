@@ -256,3 +256,66 @@ def acting_assignee(user: User, day: datetime.date | None = None) -> User:
         .first()
     )
     return absence.substitute if absence else user
+
+
+class RoleChange(models.Model):
+    """One role given or taken: who did it, to whom, which role, when. Append-only (on
+    PostgreSQL a trigger refuses UPDATE and DELETE too): the record of who may approve
+    documents as director or administer the school must not be rewritable by the people it
+    describes."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("given")
+        REMOVED = "removed", _("taken away")
+
+    # Empty when no person did it: the demo loader, a migration, a management command.
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_changes_made",
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("whose role"), on_delete=models.PROTECT, related_name="role_changes"
+    )
+    # The person's school and district at the time: who may read the row (the director of
+    # the school, the district's administrator) is decided by these, not by today's account.
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    role = models.CharField(_("role"), max_length=150)
+    action = models.CharField(_("change"), max_length=10, choices=Action.choices)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The director's page: WHERE school_id = … ORDER BY created_at DESC
+            models.Index(fields=["school", "-created_at"], name="rolechange_school_time"),
+            # The district administrator's page: WHERE district_id = … ORDER BY created_at DESC
+            models.Index(fields=["district", "-created_at"], name="rolechange_district_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.role} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Role changes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise ValueError("Role changes are append-only.")
+
+    @property
+    def role_label(self) -> str:
+        from .roles import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role

@@ -25,7 +25,7 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TEACHER: ["documents.add_document"],
     # The status dashboard (reports/): the chair, the director and the administrators.
-    Role.DISTRICT_ADMIN: ["reports.view_district"],
+    Role.DISTRICT_ADMIN: ["reports.view_district", "accounts.view_rolechange"],
     Role.COUNCIL_MEMBER: [
         "documents.add_document",
         "flows.review_expertiseprocess",
@@ -42,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "documents.view_school_documents",
         "flows.approve_expertiseprocess",
         "reports.view_dashboard",
+        # Who gave whom which role (accounts.RoleChange).
+        "accounts.view_rolechange",
     ],
     Role.SCHOOL_ADMIN: [
         "documents.view_school_documents",

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -48,8 +49,11 @@ def absence(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
     from django.utils.translation import gettext as _
 
-    from .dates import parse_day
+    from project.params import parse_id
+
+    from .forms import AbsenceForm
     from .models import Absence, User
+    from .services import absence_record, absence_remove
 
     if request.user.school_id is None:
         return redirect("home")
@@ -57,26 +61,20 @@ def absence(request: HttpRequest) -> HttpResponse:
         pk=request.user.pk
     )
     if request.method == "POST":
-        if request.POST.get("delete"):
-            Absence.objects.filter(pk=request.POST["delete"], user=request.user).delete()
-            messages.success(request, _("The absence is removed."))
+        if "delete" in request.POST:
+            absence_id = parse_id(request.POST["delete"])
+            if absence_id is not None and absence_remove(user=request.user, absence_id=absence_id):
+                messages.success(request, _("The absence is removed."))
+            else:
+                messages.error(request, _("There is no such absence."))
             return redirect("absence")
-        try:
-            starts = parse_day(request.POST.get("starts_on", ""))
-            ends = parse_day(request.POST.get("ends_on", ""))
-        except ValueError:
-            messages.error(request, _("Enter valid dates."))
-            return redirect("absence")
-        substitute = colleagues.filter(pk=request.POST.get("substitute") or 0).first()
-        if substitute is None:
-            messages.error(request, _("Choose a substitute from your school."))
-        elif ends < starts:
-            messages.error(request, _("The end cannot be before the start."))
-        else:
-            Absence.objects.create(
-                user=request.user, substitute=substitute, starts_on=starts, ends_on=ends
-            )
+        form = AbsenceForm(request.POST, colleagues=colleagues)
+        if form.is_valid():
+            absence_record(user=request.user, **form.cleaned_data)
             messages.success(request, _("Your substitute is recorded."))
+        else:
+            for message in dict.fromkeys(m for ms in form.errors.values() for m in ms):
+                messages.error(request, message)
         return redirect("absence")
     return render(
         request,
@@ -86,3 +84,16 @@ def absence(request: HttpRequest) -> HttpResponse:
             "colleagues": colleagues.order_by("last_name", "first_name"),
         },
     )
+
+
+@login_required
+@permission_required("accounts.view_rolechange", raise_exception=True)
+def role_changes(request: HttpRequest) -> HttpResponse:
+    """The record of role changes: the director reads their school's, the district
+    administrator their district's."""
+    from django.shortcuts import render
+
+    from .selectors import role_changes_visible_to
+
+    page = Paginator(role_changes_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/role_changes.html", {"page": page})

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.admin import SchoolScopedAdmin
+from accounts.admin import SafeAutocompleteSelect, SchoolScopedAdmin
 
 from .models import Council, CouncilMember, Session
 from .services import council_roles_sync, council_tasks_sync
@@ -20,7 +20,14 @@ class CouncilMemberInline(admin.TabularInline):
         from accounts.models import User
 
         if db_field.name == "user" and request.user.school_id and not request.user.is_superuser:
-            kwargs["queryset"] = User.objects.filter(school_id=request.user.school_id)
+            # Membership gives a role: an administrator does not make themselves a member.
+            kwargs["queryset"] = User.objects.filter(school_id=request.user.school_id).exclude(
+                pk=request.user.pk
+            )
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -30,9 +37,17 @@ class CouncilAdmin(SchoolScopedAdmin):
     list_filter = ["academic_year", "school"]
     inlines = [CouncilMemberInline]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in ("chair", "secretary") and not request.user.is_superuser:
+            # The chair's and the secretary's places give roles: an administrator does not
+            # give them to themselves.
+            field.queryset = field.queryset.exclude(pk=request.user.pk)
+        return field
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        council_roles_sync(council=form.instance)
+        council_roles_sync(council=form.instance, actor=request.user)
         # A new chair or secretary takes over the council's open steps.
         council_tasks_sync(council=form.instance)
 

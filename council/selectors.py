@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import AcademicYear, School, User
+from project.params import parse_id
 
 from .models import Council
 
@@ -48,8 +49,9 @@ def council_of_user(user: User, *, year_id: str | None = None) -> Council | None
     qs = Council.objects.select_related("school", "academic_year", "chair", "secretary").filter(
         school_id=user.school_id
     )
-    if year_id and str(year_id).isdigit():
-        return qs.filter(academic_year_id=int(year_id)).first()
+    year_pk = parse_id(year_id)  # garbage in ?year= means no choice: the current year
+    if year_pk is not None:
+        return qs.filter(academic_year_id=year_pk).first()
     current = AcademicYear.current()
     return (current and qs.filter(academic_year=current).first()) or qs.order_by(
         "-academic_year__starts_on"

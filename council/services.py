@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import acting_as
 from accounts.models import User
 from accounts.roles import Role
 from documents.models import Document, DocumentType, Stage
@@ -23,8 +24,14 @@ from project.celery import enqueue_on_commit
 from .models import AgendaItem, AnnualReport, Attendance, Council, Protocol, Session
 
 
-def council_roles_sync(*, council: Council) -> None:
-    """Give the council's people the role groups that go with their place on it."""
+def council_roles_sync(*, council: Council, actor: User | None = None) -> None:
+    """Give the council's people the role groups that go with their place on it; the role
+    record names `actor` as the one who gave them."""
+    with acting_as(actor):
+        _council_roles_give(council)
+
+
+def _council_roles_give(council: Council) -> None:
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
     member_group = groups.get(Role.COUNCIL_MEMBER)
     if member_group is not None:
@@ -243,7 +250,7 @@ def secretary_elect(*, session: Session, actor: User, secretary: User) -> None:
     council = session.council
     council.secretary = secretary
     council.save(update_fields=["secretary"])
-    council_roles_sync(council=council)
+    council_roles_sync(council=council, actor=actor)
     _reset_confirmations(protocol)
     council_tasks_sync(council=council)
 

@@ -100,8 +100,14 @@ def document_create(
     )
     if upload is not None and upload_info is not None:
         _attach_file(document, upload, upload_info)
-    document.save()
-    event_record(document=document, actor=author, kind=EventKind.CREATED)
+    try:
+        document.save()
+        event_record(document=document, actor=author, kind=EventKind.CREATED)
+    except BaseException:
+        # The file is in storage already; a rolled-back row must not leave it behind.
+        if document.file:
+            document.file.storage.delete(document.file.name)
+        raise
     search_text_enqueue(document)
     return document
 

@@ -18,11 +18,12 @@ from documents.form_tokens import document_for_token, new_token, remember_token
 from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
+from project.params import parse_id
 
 from .chart import process_chart_svg, stage_steps
 from .models import ExpertiseProcess
 from .selectors import open_task_for, rounds_for, timeline_for
-from .services import document_submit
+from .services import document_create_and_submit, document_submit
 
 
 def _submit(request: HttpRequest, document: Document) -> bool:
@@ -49,6 +50,8 @@ def document_create(request: HttpRequest) -> HttpResponse:
     form = DocumentForm(request.POST or None, request.FILES or None, user=request.user)
     token = request.POST.get("form_token", "")[:64] if request.method == "POST" else new_token()
     if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        refusal = None
         try:
             with transaction.atomic():
                 # One person's submissions of one form run one after the other (a double
@@ -56,9 +59,14 @@ def document_create(request: HttpRequest) -> HttpResponse:
                 list(User.objects.select_for_update().filter(pk=request.user.pk).values("pk"))
                 done = document_for_token(request, token)
                 if done is None:
-                    document = services.document_create(
-                        author=request.user, **form.service_kwargs()
-                    )
+                    if submit:
+                        document, refusal = document_create_and_submit(
+                            author=request.user, **form.service_kwargs()
+                        )
+                    else:
+                        document = services.document_create(
+                            author=request.user, **form.service_kwargs()
+                        )
                     remember_token(request, token, document.pk)
         except ValidationError as error:
             for message in error.messages:
@@ -68,8 +76,14 @@ def document_create(request: HttpRequest) -> HttpResponse:
                 # The same form again (Back and Save): it edits what it made, never a copy.
                 return document_edit(request, done)
             messages.success(request, _("The draft has been saved."))
-            if "submit" in request.POST:
-                _submit(request, document)
+            if refusal is not None:
+                for message in refusal.messages:
+                    messages.error(request, message)
+            elif submit:
+                messages.success(
+                    request,
+                    _("The document was submitted for expertise (version %(n)s).") % {"n": 1},
+                )
             return redirect("documents:detail", pk=document.pk)
     return render(
         request,
@@ -186,9 +200,12 @@ def review_replace(request: HttpRequest, pk: int, review_pk: int) -> HttpRespons
     from .services import review_replace as replace
 
     document, review = _open_review(request, pk, review_pk)
-    expert = User.objects.filter(
-        pk=request.POST.get("expert") or 0, school_id=request.user.school_id
-    ).first()
+    expert_pk = parse_id(request.POST.get("expert"))
+    expert = (
+        User.objects.filter(pk=expert_pk, school_id=request.user.school_id).first()
+        if expert_pk is not None
+        else None
+    )
     if expert is None:
         messages.error(request, _("Choose the new expert."))
         return redirect("documents:detail", pk=document.pk)

@@ -27,6 +27,7 @@ from documents.models import (
 )
 from documents.services import (
     RecommendationAnswer,
+    document_create,
     document_set_stage,
     event_record,
     recommendations_answer,
@@ -110,6 +111,32 @@ def document_submit(*, document: Document, actor: User) -> ExpertiseProcess:
             version_number=version.number,
         )
         return _flow().start.run(document=document)
+
+
+def document_create_and_submit(
+    *, author: User, **fields: Any
+) -> tuple[Document, ValidationError | None]:
+    """ "Save and submit" on the new-document form, in one transaction.
+
+    Any failure part-way (the database, the flow, a bug) undoes both steps and removes the
+    stored file: no draft is left behind that the author does not know about, and trying
+    again does not make a second one. A refusal of the submission itself (no council set
+    up for the year yet) is not a failure: the draft is kept, and the refusal is returned
+    for the page to show next to "the draft has been saved"."""
+    document: Document | None = None
+    try:
+        with transaction.atomic():
+            document = document_create(author=author, **fields)
+            try:
+                document_submit(document=document, actor=author)
+            except ValidationError as refusal:
+                return document, refusal
+    except BaseException:
+        # The file was written to storage before the rows; the rollback does not undo it.
+        if document is not None and document.file:
+            document.file.storage.delete(document.file.name)
+        raise
+    return document, None
 
 
 def screening_accept(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,7 +29,8 @@ def notification_read(request: HttpRequest, pk: int | None = None) -> HttpRespon
     if pk is not None and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}
     ):
-        return redirect(target)
+        # Not redirect(): it would take "next=-1" for a URL name and fail to reverse it.
+        return HttpResponseRedirect(target)
     return redirect("notifications:list")
 
 

@@ -11,11 +11,15 @@ from collections.abc import Callable
 
 from celery import Celery
 
+from ops.heartbeat import WorkerHeartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 app = Celery("project")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The worker's heartbeat for the health checks (ops/health.py).
+app.steps["worker"].add(WorkerHeartbeat)
 
 logger = logging.getLogger(__name__)
 

@@ -29,3 +29,42 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character is never part of what a person types, and PostgreSQL cannot store
+    one in text: whatever field it reaches (a form, a login throttle's record of the
+    attempt) the database would refuse the query with an error page. Such a request is
+    answered 400 at once, with a translated page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            from django.shortcuts import render
+            from django.utils.translation import gettext as _
+
+            return render(
+                request,
+                "400.html",
+                {"reason": _("The request contains a NUL character, which is not allowed.")},
+                status=400,
+            )
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.POST)
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for source in sources
+        for key, values in source.lists()
+    )

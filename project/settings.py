@@ -106,6 +106,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: its admin/index.html adds the health panel to admin's.
+    "ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -134,6 +136,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "project.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "project.middleware.ContentSecurityPolicyMiddleware",
@@ -172,6 +175,20 @@ DATABASES = {
     if _database_url
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RUN_DIR / "db.sqlite3")}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has three processes writing one SQLite file (web, worker, beat). With the
+    # default rollback journal a reader blocks a writer and a deferred transaction that
+    # later writes fails at once with "database is locked" instead of waiting. WAL lets
+    # readers and one writer proceed together; IMMEDIATE takes the write lock at BEGIN, so
+    # a transaction waits (up to the timeout) rather than failing halfway.
+    DATABASES["default"].setdefault(
+        "OPTIONS",
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    )
 if env_str("DJANGO_TEST_DB_NAME"):  # lets several test runs share one server
     DATABASES["default"]["TEST"] = {"NAME": env_str("DJANGO_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -197,6 +214,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Whatever is typed as a user name (100,000 characters, say) fits the attempt's record.
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -219,6 +238,14 @@ FORMAT_MODULE_PATH = ["project.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# viewflow's static files serve its Material site, which is not mounted here (the chart is
+# inline SVG); its bundled CSS also refers to fonts the package does not ship, which stops
+# manifest collectstatic. So its app folder is not collected (see project/staticfiles.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "project.staticfiles.AppDirectoriesFinder",
+]
+STATICFILES_EXCLUDED_APPS = ["viewflow", "viewflow.workflow"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -232,6 +259,8 @@ STORAGES = {
 # Uploaded documents. Never served directly: only through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(RUN_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
+# Where `manage.py backup` writes its folders unless told otherwise.
+BACKUP_ROOT = Path(env_str("BACKUP_ROOT", str(RUN_DIR / "backups")))
 
 # Upload limits (bytes). Documents: .docx, .odt, .pdf, type decided by content.
 DOCUMENT_MAX_UPLOAD_BYTES = env_int("DOCUMENT_MAX_UPLOAD_MB", 20) * 1024 * 1024
@@ -289,6 +318,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# The file backend (`make run`) writes each message to a file in this folder.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(RUN_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "council@localhost")
 # The deployment's public address: links in e-mails and the QR code on official papers
 # (a Celery worker renders papers and has no request to take the host from).
@@ -333,6 +364,8 @@ PROTOCOL_REMINDER_DAYS = env_int("PROTOCOL_REMINDER_DAYS", 7)
 # transport under .run/ otherwise, so that `make run` needs no services.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's transport with atomic writes (its own can hand a worker a half-written file).
+    CELERY_BROKER_TRANSPORT = "project.kombu_filesystem:Transport"
     _celery_dir = RUN_DIR / "celery"
     # The transport does not create its folders; without them every publish fails.
     for _sub in ("queue", "processed", "control"):
@@ -343,6 +376,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_celery_dir / "processed"),
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
+        # The worker holds one unacknowledged task at a time (prefetch 1) and, at the
+        # default 1 s, lists the folder again only a second later: one task a second.
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -372,7 +408,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # django-celery-beat's scheduler behind a lease: of several beats, one schedules.
 CELERY_BEAT_SCHEDULER = "notifications.beat:LeasedDatabaseScheduler"
-# Each run's last_run_at is written at once, so a beat taking over knows what ran.
+# Each run's last_run_at is written at once (not every 3 minutes), so a beat taking over
+# knows what ran, and /health/ reads beat's freshness from it.
 CELERY_BEAT_SYNC_EVERY = 1
 # Publishing gives up fast when the broker is down: the outbox row is already committed and
 # the sweep sends it later, so a request must not hang on Redis.
@@ -423,10 +460,36 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Health (ops/health.py, /health/). The worker writes a heartbeat every
+# HEALTH_WORKER_HEARTBEAT_SECONDS to a cache every process shares: Redis in production,
+# files under .run/ in the embedded default (and with a broker other than Redis, which
+# then needs .run/ — APP_RUN_DIR — on a volume the containers share).
+HEALTH_WORKER_HEARTBEAT_SECONDS = env_int("HEALTH_WORKER_HEARTBEAT_SECONDS", 10)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60)
+# Beat sends a job every minute; older than this, it is not running.
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 300)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "health": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CELERY_BROKER_URL,
+        # Like the broker's: a frozen Redis must not hang a health probe.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "KEY_PREFIX": "health",
+    }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(RUN_DIR / "health"),
+    },
+}
+
 # Production hardening. All on unless DEBUG; each can be relaxed from the environment
 # (e.g. a school LAN without TLS must set DJANGO_SECURE_SSL=0 knowingly).
 _secure = env_bool("DJANGO_SECURE_SSL", not DEBUG)
 SECURE_SSL_REDIRECT = _secure
+# An orchestrator probes the container over plain HTTP on loopback.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = _secure
 CSRF_COOKIE_SECURE = _secure
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if _secure else 0)

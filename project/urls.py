@@ -16,6 +16,7 @@ from flows import council_views as flow_council_views
 from flows import document_views, handover_views
 from flows import views as flows_views
 from notifications import views as notifications_views
+from ops import views as ops_views
 from project.favicon import favicon
 from reports import views as reports_views
 
@@ -117,6 +118,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", accounts_views.set_language, name="set_language"),
     path("absence/", accounts_views.absence, name="absence"),
+    path("roles/history/", accounts_views.role_changes, name="role_changes"),
     path("documents/", include(documents_patterns)),
     path("", include(flows_patterns)),
     path("council/", include(council_patterns)),
@@ -138,4 +140,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_views.api_not_found),
     path("admin/", admin.site.urls),
+    path("health/", ops_views.health, name="health"),
 ]

@@ -21,6 +21,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import AcademicYear, MethodicalAssociation, School, User
 from documents.models import Document, DocumentType, Review, Stage
 from documents.selectors import documents_visible_to
+from project.params import parse_id
 
 from .extraction import fold
 from .stats import EpochSeconds, PercentileCont, on_postgresql, percentile_cont
@@ -546,8 +547,9 @@ def district_comparison(
 
 def year_choice(year_id: str | None) -> AcademicYear | None:
     """The chosen academic year, else the current one, else the latest."""
-    if year_id and str(year_id).isdigit():
-        chosen = AcademicYear.objects.filter(pk=int(year_id)).first()
+    year_pk = parse_id(year_id)
+    if year_pk is not None:
+        chosen = AcademicYear.objects.filter(pk=year_pk).first()
         if chosen is not None:
             return chosen
     return AcademicYear.current() or AcademicYear.objects.order_by("-starts_on").first()

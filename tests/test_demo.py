@@ -24,5 +24,19 @@ def test_the_demo_school_loads_once_with_documents_at_several_stages():
         Stage.DIRECTOR,
     } <= stages
     assert Document.objects.count() == 6
-    for username in ("teacher", "chair", "expert1", "secretary", "director", "admin", "district"):
+    for username in (
+        "teacher",
+        "chair",
+        "expert1",
+        "secretary",
+        "director",
+        "admin",
+        "district",
+        "root",
+    ):
         assert User.objects.get(username=username).check_password("demo-council-94")
+    # The demo's school administrator is the scoped one, not a superuser.
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and not admin.is_superuser
+    assert admin.groups.filter(name="school_admin").exists()
+    assert User.objects.get(username="root").is_superuser

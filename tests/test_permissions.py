@@ -72,6 +72,17 @@ class Scene:
         self.session = Session.objects.get(council=world.council)
         self.chair_notice = Notification.objects.filter(recipient=world.chair).first()
 
+    def superuser(self):
+        """A superuser of school №94 (made on demand: other rows do not see one)."""
+        from accounts.models import User
+
+        return User.objects.filter(username="root94").first() or User.objects.create_superuser(
+            username="root94",
+            password="x-94-root",
+            email="root@example.org",
+            school=self.world.school,
+        )
+
     def client(self, persona: str) -> Client:
         if persona == "anonymous":
             return Client()
@@ -117,6 +128,8 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     "login": (lambda s: reverse("login"), "get", everyone(302, anonymous=200)),
     "logout": (lambda s: reverse("logout"), "get", everyone(405, anonymous=405)),
     "set_language": (lambda s: reverse("set_language"), "get", everyone(405, anonymous=405)),
+    # Public, for orchestrators: ok/failing only (tests/test_production_health.py).
+    "health": (lambda s: reverse("health") + "?only=database", "get", everyone(200, anonymous=200)),
     "flows:inbox": (lambda s: reverse("flows:inbox"), "get", everyone(200)),
     "flows:task": (
         lambda s: reverse("flows:task", args=[s.review_task.pk]),
@@ -287,6 +300,13 @@ MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     ),
     # Revokes only the user's own tokens: see tests/api/test_tokens.py.
     "token_revoke": (lambda s: reverse("token_revoke", args=[1]), "post", everyone(302)),
+    # The record of role changes: the director (their school) and the district
+    # administrator (their district); see tests/accounts/test_admin_rights.py.
+    "role_changes": (
+        lambda s: reverse("role_changes"),
+        "get",
+        everyone(403, director=200, district_admin=200),
+    ),
     # The public verification of official papers: no login; a code nobody was issued
     # answers 404 to everyone alike (tests/documents/test_papers.py).
     "verify:start": (lambda s: reverse("verify:start"), "get", everyone(200, anonymous=200)),
@@ -319,6 +339,24 @@ EXTRA = {
         lambda s: reverse("documents:school") + "?export=xlsx",
         "get",
         everyone(403, outsider=200, **SCHOOL_STAFF),
+    ),
+    # The admin: a school administrator never reaches a superuser of their own school (the
+    # admin answers "no such user" with a redirect, the password form with 404); people who
+    # are not staff are sent to the admin's sign-in.
+    "admin: a superuser's change page": (
+        lambda s: reverse("admin:accounts_user_change", args=[s.superuser().pk]),
+        "get",
+        everyone(302, anonymous=LOGIN),
+    ),
+    "admin: a superuser's password": (
+        lambda s: reverse("admin:auth_user_password_change", args=[s.superuser().pk]),
+        "post",
+        everyone(302, anonymous=LOGIN, admin=404),
+    ),
+    "admin: the role record": (
+        lambda s: reverse("admin:accounts_rolechange_changelist"),
+        "get",
+        everyone(302, anonymous=LOGIN, admin=403),
     ),
     "post on someone else's task": (
         lambda s: reverse("flows:task", args=[s.review_task.pk]),

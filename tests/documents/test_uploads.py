@@ -62,8 +62,9 @@ def test_an_oversized_file_is_refused(world, settings):
         ("plan.docx", sample_docx("Өнүгүү программасы"), "docx"),
         ("plan.pdf", sample_pdf("Lesson plan"), "pdf"),
         ("plan.odt", sample_odt("Сабактын планы"), "odt"),
-        # The type comes from the content: a real PDF named .docx is a PDF.
-        ("misnamed.docx", sample_pdf("Misnamed"), "pdf"),
+        # Upper-case extensions are the same extension; no extension disagrees with nothing.
+        ("PLAN.PDF", sample_pdf("Upper case"), "pdf"),
+        ("plan", sample_docx("No extension"), "docx"),
     ],
 )
 def test_a_valid_document_is_stored_and_downloadable_by_its_author(
@@ -217,3 +218,224 @@ def test_the_frozen_version_carries_the_hash_of_the_checked_upload(world, settin
     version = document.versions.get()
     with version.file.open("rb") as handle:
         assert version.sha256 == hashlib.sha256(handle.read()).hexdigest()
+
+
+# Crafted files refused at upload (nothing stored, a message that names what is wrong).
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>'
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"<w:body><w:p><w:r><w:t>&lol3;</w:t></w:r></w:p></w:body></w:document>"
+)
+XXE_CONTENT_TYPES = (
+    b'<?xml version="1.0"?><!DOCTYPE Types [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="xml" ContentType="&xxe;"/></Types>'
+)
+PLAIN_DTD_STYLES = (
+    b'<?xml version="1.0"?><!DOCTYPE styles SYSTEM "http://evil.example/s.dtd"><styles/>'
+)
+
+
+def docx_replacing(part: str, data: bytes) -> bytes:
+    """A sample .docx with one of its parts replaced."""
+    source = zipfile.ZipFile(io.BytesIO(sample_docx("Өнүгүү")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, data if info.filename == part else source.read(info))
+    return out.getvalue()
+
+
+def docx_with_a_bad_crc() -> bytes:
+    payload = b"BINARY-PAYLOAD-" * 20
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in zipfile.ZipFile(io.BytesIO(sample_docx("x"))).infolist():
+            archive.writestr(info, zipfile.ZipFile(io.BytesIO(sample_docx("x"))).read(info))
+        archive.writestr(zipfile.ZipInfo("word/media/image1.bin"), payload)  # stored as is
+    data = bytearray(out.getvalue())
+    at = data.index(payload)
+    data[at + 5] ^= 0xFF  # one flipped byte: the entry no longer matches its CRC
+    return bytes(data)
+
+
+def docx_with_a_duplicate_entry(other_case: bool = False) -> bytes:
+    import warnings
+
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate, as it should
+        with zipfile.ZipFile(out, "w") as archive:
+            source = zipfile.ZipFile(io.BytesIO(sample_docx("Checked text")))
+            for info in source.infolist():
+                archive.writestr(info.filename, source.read(info))
+            second = "WORD/DOCUMENT.XML" if other_case else "word/document.xml"
+            archive.writestr(second, source.read("word/document.xml").replace(b"Checked", b"Other"))
+    return out.getvalue()
+
+
+def with_encrypted_flag(data: bytes) -> bytes:
+    """Mark every entry encrypted (bit 0 of the flags) in its local and central headers."""
+    import struct
+
+    out = bytearray(data)
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (at := out.find(signature, start)) >= 0:
+            (flags,) = struct.unpack_from("<H", out, at + flag_offset)
+            struct.pack_into("<H", out, at + flag_offset, flags | 0x1)
+            start = at + 4
+    return bytes(out)
+
+
+def odt_encrypted() -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(sample_odt("Сыр")))
+    manifest = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        b'<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA">'
+        b'<manifest:algorithm manifest:algorithm-name="Blowfish CFB" '
+        b'manifest:initialisation-vector="AAAA"/></manifest:encryption-data>'
+        b"</manifest:file-entry></manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            data = manifest if info.filename == "META-INF/manifest.xml" else source.read(info)
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
+HTML_IN_PDF_CLOTHES = (
+    b"%PDF-1.7\n<html><body><h1>Invoice</h1><script>location='http://evil.example'</script>"
+    b"</body></html>\n%%EOF\n"
+)
+
+
+def pdf_without_pages() -> bytes:
+    pdf = sample_pdf("x").replace(b"/Kids [3 0 R] /Count 1", b"/Kids [] /Count 0")
+    return pdf
+
+
+def pdf_with_a_password() -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(sample_pdf("Secret")))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+OLE_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "data", "fragment"),
+    [
+        (
+            "billion laughs",
+            "laughs.docx",
+            docx_replacing("word/document.xml", BILLION_LAUGHS),
+            "DTD or entity declarations (word/document.xml)",
+        ),
+        (
+            "xxe in content types",
+            "xxe.docx",
+            docx_replacing("[Content_Types].xml", XXE_CONTENT_TYPES),
+            "DTD or entity declarations ([Content_Types].xml)",
+        ),
+        (
+            "a plain DTD in any part",
+            "dtd.docx",
+            docx_with({"word/styles.xml": PLAIN_DTD_STYLES}),
+            "DTD or entity declarations (word/styles.xml)",
+        ),
+        (
+            "a DTD in an odt",
+            "dtd.odt",
+            None,  # built below
+            "DTD or entity declarations (content.xml)",
+        ),
+        ("bad crc", "crc.docx", docx_with_a_bad_crc(), "does not match its checksum"),
+        (
+            "duplicate entry",
+            "twice.docx",
+            docx_with_a_duplicate_entry(),
+            "two files with the same name: word/document.xml",
+        ),
+        (
+            "duplicate entry, other case",
+            "twice.docx",
+            docx_with_a_duplicate_entry(other_case=True),
+            "two files with the same name",
+        ),
+        (
+            "encrypted entries",
+            "locked.docx",
+            with_encrypted_flag(sample_docx("x")),
+            "encrypted or password-protected",
+        ),
+        ("encrypted odt", "locked.odt", odt_encrypted(), "encrypted or password-protected"),
+        ("old .doc or protected docx", "old.docx", OLE_DOC, "old-format Word file (.doc)"),
+        ("html dressed as a pdf", "invoice.pdf", HTML_IN_PDF_CLOTHES, "not a readable PDF"),
+        ("pdf without a page", "empty.pdf", pdf_without_pages(), "not a readable PDF"),
+        ("pdf with a password", "secret.pdf", pdf_with_a_password(), "protected with a password"),
+        (
+            "a pdf named .docx",
+            "plan.docx",
+            sample_pdf("Misnamed"),
+            "This file is a PDF document (.pdf), not .docx.",
+        ),
+        (
+            "a docx named .pdf",
+            "plan.pdf",
+            sample_docx("Misnamed"),
+            "This file is a Word document (.docx), not .pdf.",
+        ),
+        (
+            "an odt named .docx",
+            "plan.docx",
+            sample_odt("Misnamed"),
+            "This file is an OpenDocument text (.odt), not .docx.",
+        ),
+        ("a pdf named .txt", "notes.txt", sample_pdf("x"), "not .txt"),
+    ],
+)
+def test_crafted_files_are_refused_at_upload(world, settings, case, name, data, fragment):
+    if data is None:
+        source = zipfile.ZipFile(io.BytesIO(sample_odt("x")))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for info in source.infolist():
+                body = source.read(info)
+                if info.filename == "content.xml":
+                    body = body.replace(b"?>", b"?><!DOCTYPE x [<!ENTITY e 'e'>]>", 1)
+                archive.writestr(info, body)
+        data = out.getvalue()
+    response = post_upload(world, name, data)
+    assert_refused(response, settings, fragment)
+
+
+def test_an_unchanged_document_rebuilt_by_the_helpers_is_accepted(world, settings):
+    """The crafting helpers alone do not make a file refused."""
+    response = post_upload(world, "plan.docx", docx_replacing("word/styles.xml", b""))
+    assert response.status_code == 302
+
+
+def test_a_new_refusal_is_translated(world, settings):
+    from django.utils import translation
+
+    from documents.uploads import validate_document_upload
+
+    upload = SimpleUploadedFile("plan.docx", sample_pdf("x"))
+    with translation.override("ky"), pytest.raises(Exception) as refused:
+        validate_document_upload(upload)
+    message = refused.value.messages[0]
+    assert ".docx" in message and "PDF" in message
+    assert not message.startswith("This file is")

@@ -154,8 +154,9 @@ class Command(BaseCommand):
                 position=position,
                 school=school,
                 email=f"{username}@school94.example",
+                # The school's administrator is staff with the scoped role, not a
+                # superuser: the demo shows what a school administrator really may do.
                 is_staff=username == "admin",
-                is_superuser=username == "admin",
             )
             user.groups.add(*[groups[r] for r in roles])
             people[username] = user
@@ -193,6 +194,14 @@ class Command(BaseCommand):
             position="Райондук билим берүү бөлүмү",
         )
         district_admin.groups.add(groups[Role.DISTRICT_ADMIN])
+        # The deployment's superuser, of no school: gives the administrators' roles.
+        User.objects.create_superuser(
+            username="root",
+            password=DEMO_PASSWORD,
+            email="root@school94.example",
+            last_name="Системалык",
+            first_name="администратор",
+        )
 
         council = Council.objects.create(
             school=school, academic_year=year, chair=people["chair"], secretary=people["secretary"]

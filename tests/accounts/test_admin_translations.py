@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 # Proper nouns, acronyms and key names, read as they are in Kyrgyz and Russian too.
 PROPER_NOUNS = {
     *("English", "Django", "Celery", "Telegram", "RabbitMQ", "Redis", "LDAP", "REST", "API"),
+    *("postgresql", "redis"),  # the services' names on the admin's health panel
     *("ID", "URL", "UTC", "JSON", "PDF", "AMQP", "HTTP", "GET", "POST", "IP", "IPv", "SHA", "sha"),
     *("Control", "Command", "Mac", "CTRL", "Cmd"),  # keys, in Django's own help texts
 }

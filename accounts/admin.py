@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,11 @@ from .roles import Role
 # Roles that hand out rights: only a superuser gives them, so that an administrator's
 # rights can never grow by their own hand.
 ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN)
+# Roles whose holders decide on documents. Giving someone such a role is recorded
+# (RoleChange) and shown to the director and the district; setting the password of someone
+# who already holds one would let an administrator sign in and decide in their name with no
+# trace. So only a superuser (or the person) sets those passwords.
+DECIDING_ROLES = (Role.COUNCIL_MEMBER, Role.CHAIR, Role.SECRETARY, Role.DIRECTOR)
 
 
 def grantable_roles(user: Any) -> list[str]:
@@ -191,6 +197,13 @@ class UserAdmin(SchoolScopedAdmin, BaseUserAdmin):
             return True
         # Belt and braces for paths that fetch the user without get_queryset().
         return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        if not request.user.is_superuser and str(unquote(id)) != str(request.user.pk):
+            target = self.get_object(request, unquote(id))
+            if target is not None and target.groups.filter(name__in=DECIDING_ROLES).exists():
+                raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def response_change(self, request: HttpRequest, obj: Any) -> Any:
         # Deactivated with open tasks: ask to whom each goes (the tasks page offers the

@@ -288,23 +288,6 @@ REPORTS_TASK_OVERDUE_DAYS = env_int("REPORTS_TASK_OVERDUE_DAYS", 7)
 # The REST API (api/): requests a minute per personal token, and active tokens per person.
 API_TOKEN_RATE_PER_MINUTE = env_int("API_TOKEN_RATE_PER_MINUTE", 120)
 API_MAX_TOKENS = env_int("API_MAX_TOKENS", 10)
-# The per-token request counters are shared by every web worker through Redis when there
-# is one (short timeouts: a request never waits on Redis); the embedded default runs one
-# web process, whose memory is enough.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "api": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env_str("REDIS_URL"),
-            "KEY_PREFIX": "api",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-        if env_str("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
-    ),
-}
-
 # E-mail: the console in development, SMTP from the environment in production.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -470,6 +453,19 @@ HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60)
 HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 300)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The API's per-token request counters are shared by every web worker through Redis
+    # when there is one (short timeouts: a request never waits on Redis); the embedded
+    # default runs one web process, whose memory is enough.
+    "api": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": "api",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
     "health": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CELERY_BROKER_URL,

@@ -67,6 +67,37 @@ def test_a_school_admin_cannot_set_a_superusers_password(world, superuser):
     assert not superuser.check_password("taken-over-94!")
 
 
+@pytest.mark.parametrize("who", ["director", "chair", "secretary", "expert1"])
+def test_a_school_admin_cannot_set_the_password_of_someone_who_decides(world, who):
+    person = getattr(world, who)
+    client = world.client(world.admin)
+    url = reverse("admin:auth_user_password_change", args=[person.pk])
+    assert client.get(url).status_code == 403
+    response = client.post(
+        url,
+        {
+            "password1": "taken-over-94!",
+            "password2": "taken-over-94!",
+            "set_usable_password": "true",
+        },
+    )
+    assert response.status_code == 403
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+
+
+def test_a_school_admin_still_sets_a_teachers_and_their_own_password(world):
+    client = world.client(world.admin)
+    for person, new in ((world.author, "teacher-new-94!"), (world.admin, "admin-new-94!")):
+        url = reverse("admin:auth_user_password_change", args=[person.pk])
+        response = client.post(
+            url, {"password1": new, "password2": new, "set_usable_password": "true"}
+        )
+        assert response.status_code == 302, response.content[:500]
+        person.refresh_from_db()
+        assert person.check_password(new)
+
+
 def test_a_school_admin_never_sees_district_admins_or_other_school_admins(world):
     second_admin = make_user("admin2", world.school, [Role.SCHOOL_ADMIN], is_staff=True)
     # A district administrator who also belongs to the school's rows (school set).

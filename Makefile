@@ -49,7 +49,7 @@ format: install-dev
 
 # Refresh the project's catalogs after changing strings, then translate and compile.
 messages: install
-	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ky -l ru --no-obsolete -i ".venv/*" -i "locale_viewflow/*"
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ky -l ru --no-obsolete -i ".venv/*" -i "locale_viewflow/*" -i "locale_thirdparty/*"
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -d djangojs -l ky -l ru --no-obsolete -i ".venv/*" -i "staticfiles/*"
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l ky -l ru -i ".venv" -i "staticfiles"
 

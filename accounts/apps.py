@@ -16,6 +16,9 @@ class AccountsConfig(AppConfig):
         from .audit import groups_changed
         from .models import User
         from .roles import ensure_role_groups
+        from .third_party import install
+
+        install()  # role names, the admin's third-party texts (accounts/third_party.py)
 
         # After every app: the permissions of later apps (flows, documents) exist only then.
         post_migrate.connect(ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")

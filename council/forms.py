@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import DayMonthYearField, HourMinuteField
 from accounts.models import User
 from documents.models import Document
 
@@ -17,12 +18,8 @@ class DocumentChoiceField(forms.ModelMultipleChoiceField):
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    time = forms.TimeField(
-        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    date = DayMonthYearField(label=_("Date"))
+    time = HourMinuteField(label=_("Time"), required=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     is_year_end = forms.BooleanField(
         label=_("Year-end session (sums up the year, regulation 5.2)"), required=False
@@ -99,8 +96,5 @@ class ReportForm(forms.Form):
 
 
 class PresentedForm(forms.Form):
-    presented_on = forms.DateField(
-        label=_("Presented to the pedagogical council on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    presented_on = DayMonthYearField(label=_("Presented to the pedagogical council on"))
     protocol_number = forms.CharField(label=_("Pedagogical council protocol №"), max_length=20)

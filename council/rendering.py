@@ -56,7 +56,7 @@ PROTOCOL_WORDS: dict[str, dict[str, str]] = {
         "heard": "УГУЛДУ:",
         "spoke": "СҮЙЛӨДҮ:",
         "resolved": "ТОКТОМ:",
-        "votes": "Добуш берүү: макул – {votes_for}, каршы – {against}, калыс – {abstained}",
+        "votes": "Добуш берүү: жактап — {votes_for}, каршы — {against}, калыс — {abstained}",
         "elected": "Илимий-методикалык кеңештин катчысы болуп шайланды:",
     },
     "ru": {
@@ -72,7 +72,7 @@ PROTOCOL_WORDS: dict[str, dict[str, str]] = {
         "heard": "СЛУШАЛИ:",
         "spoke": "ВЫСТУПИЛИ:",
         "resolved": "ПОСТАНОВИЛИ:",
-        "votes": "Голосовали: за – {votes_for}, против – {against}, воздержались – {abstained}",
+        "votes": "Голосовали: за — {votes_for}, против — {against}, воздержались — {abstained}",
         "elected": "Секретарём научно-методического совета избран(а):",
     },
     "en": {
@@ -88,7 +88,7 @@ PROTOCOL_WORDS: dict[str, dict[str, str]] = {
         "heard": "HEARD:",
         "spoke": "SPOKE:",
         "resolved": "RESOLVED:",
-        "votes": "Voting: for – {votes_for}, against – {against}, abstained – {abstained}",
+        "votes": "Voting: for — {votes_for}, against — {against}, abstained — {abstained}",
         "elected": "Secretary of the council elected:",
     },
 }

@@ -123,8 +123,12 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": [] if protocol.is_confirmed else services.protocol_problems(session),
             "can_write": services.can_write_protocol(council, request.user)
             and not protocol.is_confirmed,
+            # The button goes once this person's own signature is on the protocol.
             "can_sign": not protocol.is_confirmed
-            and request.user.pk in (council.chair_id, council.secretary_id),
+            and (
+                (request.user.pk == council.chair_id and not protocol.chair_confirmed_at)
+                or (request.user.pk == council.secretary_id and not protocol.secretary_confirmed_at)
+            ),
             "is_chair": services.is_chair(council, request.user),
         },
     )

@@ -709,7 +709,8 @@ def build_approval_sheet(data: ApprovalSheetData) -> Rendered:
                     gettext("Decided on"),
                 ],
                 _round_rows(data.rounds),
-                col_widths=(13, 16, 32, 27, 20, 37, 20),
+                # Wide enough that no header breaks inside a word ("Тапшырылды").
+                col_widths=(11, 15, 28, 26, 27, 34, 24),
                 align=("CENTER", "CENTER", "LEFT", "LEFT", "CENTER", "LEFT", "CENTER"),
                 size=8,
             )

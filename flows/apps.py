@@ -8,3 +8,8 @@ class FlowsConfig(AppConfig):
     name = "flows"
     verbose_name = _("Expertise workflow")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .admin_labels import install
+
+        install()  # the admin's labels for fields declared without one (flows/admin_labels.py)

@@ -12,13 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from documents import selectors, services
+from documents.form_tokens import document_for_token, new_token, remember_token
 from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
 from project.params import parse_id
 
-from .chart import process_chart_svg
+from .chart import process_chart_svg, stage_steps
 from .models import ExpertiseProcess
 from .selectors import open_task_for, rounds_for, timeline_for
 from .services import document_create_and_submit, document_submit
@@ -46,20 +48,33 @@ def document_create(request: HttpRequest) -> HttpResponse:
     if request.user.school_id is None:
         raise PermissionDenied
     form = DocumentForm(request.POST or None, request.FILES or None, user=request.user)
+    token = request.POST.get("form_token", "")[:64] if request.method == "POST" else new_token()
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST
         refusal = None
         try:
-            if submit:
-                document, refusal = document_create_and_submit(
-                    author=request.user, **form.service_kwargs()
-                )
-            else:
-                document = services.document_create(author=request.user, **form.service_kwargs())
+            with transaction.atomic():
+                # One person's submissions of one form run one after the other (a double
+                # click), so the second sees the token the first stored.
+                list(User.objects.select_for_update().filter(pk=request.user.pk).values("pk"))
+                done = document_for_token(request, token)
+                if done is None:
+                    if submit:
+                        document, refusal = document_create_and_submit(
+                            author=request.user, **form.service_kwargs()
+                        )
+                    else:
+                        document = services.document_create(
+                            author=request.user, **form.service_kwargs()
+                        )
+                    remember_token(request, token, document.pk)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            if done is not None:
+                # The same form again (Back and Save): it edits what it made, never a copy.
+                return document_edit(request, done)
             messages.success(request, _("The draft has been saved."))
             if refusal is not None:
                 for message in refusal.messages:
@@ -70,7 +85,11 @@ def document_create(request: HttpRequest) -> HttpResponse:
                     _("The document was submitted for expertise (version %(n)s).") % {"n": 1},
                 )
             return redirect("documents:detail", pk=document.pk)
-    return render(request, "documents/document_form.html", {"form": form, "document": None})
+    return render(
+        request,
+        "documents/document_form.html",
+        {"form": form, "document": None, "form_token": token},
+    )
 
 
 @login_required
@@ -128,6 +147,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": timeline_for(request.user, document, rounds),
         "process": process,
         "chart": process_chart_svg(process) if process else "",
+        "steps": stage_steps(document),
         "my_task": open_task_for(request.user, document.pk),
         "chair_tools": _chair_tools(request, document),
         "is_author": document.author_id == request.user.pk,
@@ -152,13 +172,13 @@ def _open_review(request: HttpRequest, pk: int, review_pk: int):
 @login_required
 @require_POST
 def review_extend(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
-    import datetime
+    from accounts.dates import parse_day
 
     from .services import review_extend as extend
 
     document, review = _open_review(request, pk, review_pk)
     try:
-        due = datetime.date.fromisoformat(request.POST.get("due_date", ""))
+        due = parse_day(request.POST.get("due_date", ""))
     except ValueError:
         messages.error(request, _("Enter a valid date."))
         return redirect("documents:detail", pk=document.pk)

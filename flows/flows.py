@@ -30,6 +30,12 @@ class ExpertiseFlow(flow.Flow):
     process_class = ExpertiseProcess
     lock_impl = lock.select_for_update_lock
     process_title = _("Expertise of a document")
+    process_description = _(
+        "Regulation 2.3: the council organizes the expert review of the school's strategic "
+        "documents. The chair screens a submission, returns it for formal fixes or assigns "
+        "council members as experts; the experts review in parallel; the chair decides: "
+        "revision, rejection, or a recommendation to a council session."
+    )
 
     start = (
         flow.StartHandle(this.start_process)

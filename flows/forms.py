@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import DayMonthYearField
 from accounts.models import User
 from documents.models import ExpertiseRound, Opinion, Recommendation
 
@@ -33,10 +34,9 @@ class ScreenForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    due_date = forms.DateField(
+    due_date = DayMonthYearField(
         label=_("Due date of the reviews"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
         label=_("What must be fixed"),
@@ -168,10 +168,9 @@ class PedagogicalForm(forms.Form):
     protocol_number = forms.CharField(
         label=_("Pedagogical council protocol №"), max_length=20, required=False
     )
-    considered_on = forms.DateField(
+    considered_on = DayMonthYearField(
         label=_("Date of the pedagogical council"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
         label=_("Reason for returning"), required=False, widget=forms.Textarea(attrs={"rows": 3})

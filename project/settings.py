@@ -226,11 +226,14 @@ LANGUAGE_CODE = "ky"
 LANGUAGES = [("ky", "Кыргызча"), ("ru", "Русский"), ("en", "English")]
 LANGUAGE_COOKIE_NAME = "language"
 # Project catalogs first, then the project's catalogs of viewflow's own strings
-# (viewflow ships no Kyrgyz).
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_viewflow"]
+# (viewflow ships no Kyrgyz), then of what Django's admin, django-celery-beat and
+# django-axes lack in Kyrgyz and Russian (locale_thirdparty/README.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_viewflow", BASE_DIR / "locale_thirdparty"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Bishkek")
 USE_I18N = True
 USE_TZ = True
+# English dates as day.month.year and 24-hour time, like Kyrgyz and Russian (project/formats/).
+FORMAT_MODULE_PATH = ["project.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

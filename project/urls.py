@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 
 from accounts import staff_views
 from accounts import views as accounts_views
+from accounts.forms import LoginForm
 from api import views as api_views
 from api.api import api
 from council import views as council_views
@@ -16,6 +17,7 @@ from flows import document_views, handover_views
 from flows import views as flows_views
 from notifications import views as notifications_views
 from ops import views as ops_views
+from project.favicon import favicon
 from reports import views as reports_views
 
 documents_patterns = (
@@ -104,10 +106,13 @@ verify_patterns = (
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include(verify_patterns)),
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -124,6 +124,7 @@ SUBMITTED_READERS = {"author": 200, "expert1": 200, **SCHOOL_STAFF}
 # url name -> (how to build the URL from the scene, method, expected per persona)
 MATRIX: dict[str, tuple[Callable[[Scene], str], str, dict[str, int | str]]] = {
     "home": (lambda s: reverse("home"), "get", everyone(302)),
+    "favicon": (lambda s: reverse("favicon"), "get", everyone(200, anonymous=200)),
     "login": (lambda s: reverse("login"), "get", everyone(302, anonymous=200)),
     "logout": (lambda s: reverse("logout"), "get", everyone(405, anonymous=405)),
     "set_language": (lambda s: reverse("set_language"), "get", everyone(405, anonymous=405)),

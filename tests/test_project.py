@@ -15,7 +15,11 @@ from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = sorted(
-    [*ROOT.glob("locale/*/LC_MESSAGES/*.po"), *ROOT.glob("locale_viewflow/*/LC_MESSAGES/*.po")]
+    [
+        *ROOT.glob("locale/*/LC_MESSAGES/*.po"),
+        *ROOT.glob("locale_viewflow/*/LC_MESSAGES/*.po"),
+        *ROOT.glob("locale_thirdparty/*/LC_MESSAGES/*.po"),
+    ]
 )
 
 
@@ -116,6 +120,7 @@ def test_every_string_in_the_code_is_in_the_catalogs(language: str, tmp_path: Pa
             "node_modules",
             "__pycache__",
             "locale_viewflow",
+            "locale_thirdparty",
             "bench",
         ),
     )

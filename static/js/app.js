@@ -31,4 +31,37 @@
     screen.addEventListener("change", update);
     update();
   }
+  // The "new document" form's token (documents/form_tokens.py). When the person comes Back
+  // to the form and the browser fetches it again, the page carries a new token; put back the
+  // one this tab sent from it, so that a second Save edits the same document.
+  document.querySelectorAll("input[data-keep-on-back]").forEach(function (input) {
+    var key = "form-token:" + location.pathname;
+    try {
+      var navigation = performance.getEntriesByType("navigation")[0];
+      var sent = window.sessionStorage.getItem(key);
+      if (sent && navigation && navigation.type === "back_forward") { input.value = sent; }
+      input.form.addEventListener("submit", function () {
+        window.sessionStorage.setItem(key, input.value);
+      });
+    } catch (error) { /* no session storage: each page keeps its own token */ }
+  });
+  // Phones show a list table as one card per row (app.css); each cell takes the text of
+  // its column's header as its label, unless the template wrote one.
+  document.querySelectorAll("main table").forEach(function (table) {
+    var heads = table.querySelectorAll("thead tr:first-child > th");
+    if (!heads.length) { return; }
+    table.querySelectorAll("tbody > tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (!cell.hasAttribute("data-label") && heads[i]) {
+          cell.setAttribute("data-label", heads[i].textContent.trim());
+        }
+      });
+    });
+  });
+  // A box that scrolls sideways must be reachable by keyboard to be scrolled.
+  document.querySelectorAll("main .scroll, main .chart").forEach(function (box) {
+    if (!box.hasAttribute("tabindex") && box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+    }
+  });
 })();

@@ -291,3 +291,24 @@ def test_round_without_experts_prints_dashes_not_gaps():
 )
 def test_percent_rounds_half_up(share, expected):
     assert pdf.percent(share) == expected
+
+
+@pytest.mark.parametrize("language", ["ky", "ru"])
+def test_no_heading_of_the_expertise_history_breaks_inside_a_word(language):
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    words = set(text_of(render_approval_sheet(sheet(language))).split())
+    with translation.override(language):
+        headings = [
+            pgettext("expertise round", "Round"),
+            gettext("Version"),
+            gettext("Expert"),
+            gettext("Opinion"),
+            gettext("Submitted"),
+            gettext("Chair's decision"),
+            gettext("Decided on"),
+        ]
+    for heading in headings:
+        for word in heading.split():
+            assert word in words, f"{word!r} of {heading!r} is broken across lines"

@@ -122,7 +122,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         expect(chair.locator("h1")).to_contain_text(ky("Schedule a session"))
         form = chair.get_by_test_id("session-form")
         expect(form.locator("label[for='id_date']")).to_have_text(f"{ky('Date')} *")
-        form.locator("input[name='date']").fill(session_day.isoformat())
+        form.locator("input[name='date']").fill(session_day.strftime("%d.%m.%Y"))
         form.locator("input[name='place']").fill(PLACE)
         choice(
             form,
@@ -204,7 +204,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
             ky("Your confirmation is recorded; the other signature is awaited.")
         )
         protocol_status(chair, f"{ky('draft')} · {ky('confirmed by the chair')}")
-        expect(chair.get_by_test_id("confirm-protocol")).to_be_visible()  # still can_sign
+        expect(chair.get_by_test_id("confirm-protocol")).to_have_count(0)  # signed: no button
 
         # 4. The elected secretary opens the session from the council page and signs.
         context, page = log_in(world.secretary)
@@ -235,7 +235,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         form = chair.get_by_test_id("pedagogical-form")
         choice(form, "outcome", "considered", ky(dict(PedagogicalForm.OUTCOMES)["considered"]))
         form.get_by_label(ky("Pedagogical council protocol №")).fill(PED_PROTOCOL)
-        form.get_by_label(ky("Date of the pedagogical council")).fill(ped_day.isoformat())
+        form.get_by_label(ky("Date of the pedagogical council")).fill(ped_day.strftime("%d.%m.%Y"))
         form.get_by_role("button", name=ky("Record"), exact=True).click()
         chair.wait_for_url(f"{base}{reverse('flows:inbox')}")
         expect(chair.locator("ul.messages")).to_contain_text(
@@ -281,6 +281,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
 
     print(f"\nscreenshots: {tmp_path}")
     assert page_errors == [], page_errors
+    assert len(signed_in.audited) >= 10, f"axe-core checked only {signed_in.audited}"
 
     # What the database says. (Queried only here, outside the Playwright block: ORM calls
     # made inside it run in another context and would open a second connection that

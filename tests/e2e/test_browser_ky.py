@@ -133,7 +133,9 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path):
         expect(form.locator(".when-return")).to_be_hidden()  # app.js switched the parts
         for expert in world.experts:
             choice(chair, "experts", expert.pk, expert.get_full_name())
-        form.locator("input[name='due_date']").fill(due.isoformat())
+        due_input = form.locator("input[name='due_date']")
+        expect(due_input).to_have_attribute("placeholder", ky("dd.mm.yyyy"))
+        due_input.fill(due.strftime("%d.%m.%Y"))  # day first, as the page prints dates
         form.get_by_role("button", name=ky("Confirm")).click()
         chair.wait_for_url(f"{base}{reverse('flows:inbox')}")
         expect(chair.get_by_test_id("inbox-empty")).to_be_visible()
@@ -224,6 +226,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path):
 
     print(f"\nscreenshots: {tmp_path}")
     assert page_errors == [], page_errors
+    assert len(signed_in.audited) >= 10, f"axe-core checked only {signed_in.audited}"
 
     # What the database says. (Queried only here, outside the Playwright block: ORM calls
     # made inside it run in another context and would open a second connection that

@@ -45,12 +45,13 @@ class RefuseNulMiddleware:
             from django.shortcuts import render
             from django.utils.translation import gettext as _
 
-            return render(
-                request,
-                "400.html",
-                {"reason": _("The request contains a NUL character, which is not allowed.")},
-                status=400,
-            )
+            reason = _("The request contains a NUL character, which is not allowed.")
+            if request.path.startswith("/api/"):
+                # API clients read RFC 9457 problem details, never an HTML page.
+                from api.problems import problem
+
+                return problem(400, _("Bad request"), reason)
+            return render(request, "400.html", {"reason": reason}, status=400)
         return self.get_response(request)
 
 

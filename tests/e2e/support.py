@@ -24,6 +24,7 @@ LAUNCH_ARGS = [
 
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 DESKTOP = {"width": 1366, "height": 768}
 SERIOUS = ("serious", "critical")
 
@@ -52,6 +53,9 @@ window.addEventListener("load", function () {
       });
       console.info("axe-result " + JSON.stringify({url: location.pathname, violations: bad}));
     });
+    // No sideways page scroll at any size: the page fits the window it is shown in.
+    console.info("width-result " + JSON.stringify({url: location.pathname,
+      width: document.scrollingElement.scrollWidth, window: window.innerWidth}));
   }, 0);
 });
 """
@@ -105,12 +109,13 @@ class KyrgyzBrowser:
     """Debian's Chromium, signing people in through the real login form in Kyrgyz, and
     collecting every page error, console error and axe-core violation of every page."""
 
-    def __init__(self, playwright, *, base: str, ky: Kyrgyz) -> None:
+    def __init__(self, playwright, *, base: str, ky: Kyrgyz, viewport: dict | None = None) -> None:
         self.browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
         )
         self.base = base
         self.ky = ky
+        self.viewport = viewport or DESKTOP
         self.errors: list[str] = []
         self.audited: list[str] = []  # every page axe-core checked
 
@@ -123,6 +128,13 @@ class KyrgyzBrowser:
                     f"{user.username}: axe {v['id']} ({v['impact']}) on {result['url']}: "
                     f"{v['help']} @ {' | '.join(v['targets'])}"
                 )
+        elif msg.type == "info" and msg.text.startswith("width-result "):
+            result = json.loads(msg.text.removeprefix("width-result "))
+            if result["width"] > result["window"]:
+                self.errors.append(
+                    f"{user.username}: {result['url']} is {result['width']}px wide in a "
+                    f"{result['window']}px window"
+                )
         elif msg.type == "error":
             self.errors.append(f"{user.username}: console {msg.text} {msg.location}")
 
@@ -131,7 +143,7 @@ class KyrgyzBrowser:
 
         ky, base = self.ky, self.base
         # The browser asks for English: the product must ignore that and speak Kyrgyz.
-        context = self.browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        context = self.browser.new_context(locale="en-US", viewport=self.viewport)
         context.set_default_timeout(10_000)
         context.add_init_script(axe_source() + "\n" + AXE_ON_LOAD)
         page = context.new_page()

@@ -29,7 +29,7 @@ from documents.models import Document, DocumentType, Stage
 from flows.forms import ApproveForm, PedagogicalForm
 from tests.conftest import build_world
 from tests.council.test_council_year import through_expertise
-from tests.e2e.support import CHROMIUM, Kyrgyz, KyrgyzBrowser
+from tests.e2e.support import CHROMIUM, DESKTOP, PHONE, Kyrgyz, KyrgyzBrowser
 
 PLAN_TITLE = "ИМКнын 2026–2027 окуу жылына иш планы"
 PLACE = "Мугалимдер бөлмөсү"
@@ -40,7 +40,10 @@ PED_PROTOCOL = "3"
 pytestmark = pytest.mark.e2e
 
 
-def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_path):
+# The whole story on a phone as well as on a laptop: people read and act on their tasks
+# from phones (every page checked for sideways scroll and by axe-core on the way).
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_path, viewport):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
     from playwright.sync_api import expect, sync_playwright
@@ -77,7 +80,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
     }
     base = live_server.url
     with sync_playwright() as p:
-        signed_in = KyrgyzBrowser(p, base=base, ky=ky)
+        signed_in = KyrgyzBrowser(p, base=base, ky=ky, viewport=viewport)
         browser = signed_in.browser
         page_errors = signed_in.errors
         log_in = signed_in.log_in

@@ -17,7 +17,6 @@ import email.policy
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -47,6 +46,7 @@ from notifications.tasks import backoff, deliver, sweep
 from project.celery import app
 from tests.conftest import World, build_world
 from tests.flows.test_expertise_story import create_and_submit, the_task
+from tests.project.support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -58,29 +58,6 @@ SENT, PENDING, SENDING, FAILED, UNKNOWN = (
     Delivery.Status.FAILED,
     Delivery.Status.UNKNOWN,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(
-    condition: Callable[[], object],
-    what: str,
-    timeout: float = 60,
-    explain: Callable[[], str] = str,
-) -> object:
-    """Poll `condition` until it is true; fail with `explain()` (a log) at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout} s\n{explain()}")
-        time.sleep(0.1)
 
 
 # The SMTP server.

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from project.params import MAX_ID
+from common.params import MAX_ID
 
 from .audit import acting_as
 from .models import (

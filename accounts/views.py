@@ -49,7 +49,7 @@ def absence(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
     from django.utils.translation import gettext as _
 
-    from project.params import parse_id
+    from common.params import parse_id
 
     from .forms import AbsenceForm
     from .models import Absence, User

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import AcademicYear, School, User
-from project.params import parse_id
+from common.params import parse_id
 
 from .models import Council
 

@@ -19,7 +19,7 @@ from accounts.audit import acting_as
 from accounts.models import User
 from accounts.roles import Role
 from documents.models import Document, DocumentType, Stage
-from project.celery import enqueue_on_commit
+from common.broker import enqueue_on_commit
 
 from .models import AgendaItem, AnnualReport, Attendance, Council, Protocol, Session
 

@@ -49,7 +49,7 @@ def _attach_file(document: Document, upload: UploadedFile, info: UploadInfo) -> 
 def search_text_enqueue(document: Document) -> None:
     """Search reads the title, description and file text (reports.tasks): rebuilt in
     Celery after commit, since reading a file never belongs in the request."""
-    from project.celery import enqueue_on_commit
+    from common.broker import enqueue_on_commit
 
     enqueue_on_commit("reports.tasks.document_text_build", document.pk)
 
@@ -186,7 +186,7 @@ def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
     version.save(force_insert=True)
     document.save(update_fields=["version_count", "updated_at"])
     # Its paragraphs, for comparing versions (reports.tasks): read in Celery after commit.
-    from project.celery import enqueue_on_commit
+    from common.broker import enqueue_on_commit
 
     enqueue_on_commit("reports.tasks.version_text_build", version.pk)
     return version

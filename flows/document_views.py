@@ -18,7 +18,7 @@ from documents.form_tokens import document_for_token, new_token, remember_token
 from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
-from project.params import parse_id
+from common.params import parse_id
 
 from .chart import process_chart_svg, stage_steps
 from .models import ExpertiseProcess

@@ -494,7 +494,7 @@ def session_protocol_confirm(*, session: Any, actor: User) -> Any:
     """A signature on a session's protocol; with the second one the protocol is numbered
     and every document on the agenda moves on by the council's decision."""
     from council.services import protocol_sign
-    from project.celery import enqueue_on_commit
+    from common.broker import enqueue_on_commit
 
     with transaction.atomic():
         protocol = protocol_sign(session=session, actor=actor)

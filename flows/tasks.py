@@ -27,7 +27,7 @@ from django.utils import translation
 
 from documents.papers import PaperFacts, code_display, paper_issue, paper_reserve, verification_url
 from documents.pdf import Rendered, Verification
-from project.celery import enqueue_on_commit
+from common.broker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from project.celery import publish
+from common.broker import publish
 
 from .models import (
     ACTION_REQUIRED,

@@ -70,9 +70,9 @@ def check_broker() -> Check:
                 )
             return Check("broker", True, "filesystem")
         if not url.startswith(("redis://", "rediss://")):
-            from project.celery import app
+            from common.broker import celery_app
 
-            with app.connection_for_write(url) as conn:
+            with celery_app().connection_for_write(url) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             return Check("broker", True, conn.transport_cls)
         import redis

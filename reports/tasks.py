@@ -13,7 +13,7 @@ from celery import shared_task
 from django.db.models import F, Q
 from django.utils import timezone
 
-from project.celery import enqueue_on_commit
+from common.broker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -349,7 +349,7 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
     if pair.waiting:
         # Lost to a broker outage, or just submitted: ask again (a second delivery is a
         # no-op); the sweep would find it too.
-        from project.celery import enqueue_on_commit
+        from common.broker import enqueue_on_commit
 
         for version in pair.waiting:
             enqueue_on_commit(VERSION_TASK_NAME, version.pk)

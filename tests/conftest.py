@@ -199,11 +199,11 @@ def world(db) -> World:
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed():
     """A broker failure in one test must not make the next skip its publishes."""
-    import project.celery
+    from common.broker import breaker
 
-    project.celery.breaker.reset()
+    breaker.reset()
     yield
-    project.celery.breaker.reset()
+    breaker.reset()
 
 
 @pytest.fixture(autouse=True)

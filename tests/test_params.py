@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from project.params import MAX_ID, parse_id
+from common.params import MAX_ID, parse_id
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ concurrently on PostgreSQL."""
 from django.conf import settings
 from django.db import migrations, models
 
-from project.migrations_ops import AddIndexConcurrentlyOnPostgres
+from common.migrations_ops import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):

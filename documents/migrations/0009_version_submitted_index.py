@@ -3,7 +3,7 @@ on PostgreSQL."""
 
 from django.db import migrations, models
 
-from project.migrations_ops import AddIndexConcurrentlyOnPostgres
+from common.migrations_ops import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):

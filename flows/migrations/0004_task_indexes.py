@@ -12,7 +12,7 @@ them."""
 
 from django.db import migrations
 
-from project.migrations_ops import postgresql_statements
+from common.migrations_ops import postgresql_statements
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ expertise flow today), so the sweep reads an empty index. Built CONCURRENTLY; SQ
 
 from django.db import migrations
 
-from project.migrations_ops import postgresql_statements
+from common.migrations_ops import postgresql_statements
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,7 @@ SQLite (`make run`) skips the PostgreSQL parts and scans the school's rows."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from project.migrations_ops import postgresql_statements
+from common.migrations_ops import postgresql_statements
 
 FILL = (
     "UPDATE reports_documenttext SET school_id = (SELECT d.school_id FROM documents_document d "

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from documents.models import Document, Stage
-from project.celery import app, enqueue_on_commit
+from common.broker import enqueue_on_commit
+from project.celery import app
 from tests.conftest import build_world
 from tests.council.test_council_year import through_expertise
 

@@ -483,7 +483,7 @@ def test_redis_down_while_the_chair_assigns_loses_nothing(
     submitted_and_chair_told(world, smtp)
 
     broker.stop()
-    with caplog.at_level(logging.WARNING, logger="project.celery"):
+    with caplog.at_level(logging.WARNING, logger="common.broker"):
         elapsed = chair_assigns(world, world.experts)
     assert elapsed < 10, f"the chair waited {elapsed:.1f} s for a broker that is down"
     lost = [r for r in caplog.records if "could not enqueue" in r.getMessage()]
@@ -654,7 +654,7 @@ def test_a_frozen_redis_while_the_chair_assigns_holds_the_request_only_briefly(
     watchdog = threading.Timer(45, broker.thaw)
     watchdog.start()
     try:
-        with caplog.at_level(logging.WARNING, logger="project.celery"):
+        with caplog.at_level(logging.WARNING, logger="common.broker"):
             elapsed = chair_assigns(world, world.experts)
         # One socket timeout (2 s), no retry inside the request.
         assert elapsed < 5, f"the chair waited {elapsed:.1f} s for a frozen broker"

@@ -230,7 +230,7 @@ def test_a_single_version_has_nothing_to_compare(world):
 def test_a_version_text_not_read_yet_is_asked_for_again(world):
     document = submit_new(world, "docx", V1)
     return_and_resubmit(world, document, "docx", V2)
-    with mock.patch("project.celery.enqueue_on_commit") as enqueue:
+    with mock.patch("common.broker.enqueue_on_commit") as enqueue:
         response = compare(world.client(world.chair), document)
     assert 'data-testid="compare-waiting"' in response.content.decode()
     assert enqueue.call_count == 2

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from council.models import AnnualReport, Protocol
 from documents.models import Document, OfficialPaper, PaperKind, PaperStatus, Stage
-from project.celery import enqueue_on_commit
+from common.broker import enqueue_on_commit
 
 TARGETS = (
     # (kind, model, file field, rows that should have an official PDF, render task)

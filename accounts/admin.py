@@ -208,19 +208,19 @@ class UserAdmin(SchoolScopedAdmin, BaseUserAdmin):
     def response_change(self, request: HttpRequest, obj: Any) -> Any:
         # Deactivated with open tasks: ask to whom each goes (the tasks page offers the
         # role's new holder), so that nothing waits for someone who left.
-        from flows.selectors import open_tasks_of
+        from .open_work import handover_url_for
 
-        if not obj.is_active and obj.school_id and open_tasks_of(obj):
+        handover_url = handover_url_for(obj) if not obj.is_active and obj.school_id else None
+        if handover_url:
             from django.contrib import messages
             from django.http import HttpResponseRedirect
-            from django.urls import reverse
 
             messages.warning(
                 request,
                 _("%(name)s has open tasks. Choose to whom each goes.") % {"name": obj},
             )
             if request.user.school_id == obj.school_id:
-                return HttpResponseRedirect(f"{reverse('flows:unowned')}?person={obj.pk}")
+                return HttpResponseRedirect(handover_url)
         return super().response_change(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -1,3 +1,8 @@
+"""What every page's navigation needs from accounts: the languages and what the person's
+roles let them open. The other apps add their own counts and links (flows: the inbox,
+notifications: the bell, council: the council's pages), each in its own
+context_processors module, listed in settings.TEMPLATES."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,31 +11,28 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def navigation(request: HttpRequest) -> dict[str, Any]:
+def signed_in_user(request: HttpRequest) -> Any:
+    """The person behind the request, or None (anonymous, or an error page without one)."""
     user = getattr(request, "user", None)
-    context: dict[str, Any] = {"LANGUAGE_CHOICES": settings.LANGUAGES}
-    if user is None or not user.is_authenticated:
-        return context
-    from flows.selectors import inbox_count
-    from notifications.models import Notification
+    return user if user is not None and user.is_authenticated else None
 
-    # Computed once per request: a page rendered with several templates asks again.
-    cached = getattr(request, "_navigation_counts", None)
-    if cached is None:
-        cached = request._navigation_counts = (
-            inbox_count(user),
-            Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
-            user.school_id is not None
-            and (
-                user.has_perm("documents.view_school_documents")
-                or user.council_memberships.exists()
-            ),
-        )
+
+def per_request(request: HttpRequest, name: str, compute: Any) -> Any:
+    """A value computed once per request: a page rendered with several templates asks the
+    context processors again."""
+    attribute = f"_navigation_{name}"
+    if not hasattr(request, attribute):
+        setattr(request, attribute, compute())
+    return getattr(request, attribute)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {"LANGUAGE_CHOICES": settings.LANGUAGES}
+    user = signed_in_user(request)
+    if user is None:
+        return context
     context.update(
-        inbox_count=cached[0],
-        unread_count=cached[1],
         can_create_documents=user.school_id is not None and user.has_perm("documents.add_document"),
         can_see_school_documents=user.has_perm("documents.view_school_documents"),
-        can_see_council=cached[2],
     )
     return context

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from .models import Language, MethodicalAssociation, School, User
 from .roles import Role
+from .signals import people_created
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -454,23 +455,18 @@ def set_password_path(user: User) -> str:
 
 
 def _welcome(users: Sequence[User]) -> None:
-    """A set-password e-mail to each new person, in their language, through the outbox:
-    a row in this transaction, sent by the worker after the commit. (The accounts app
-    otherwise depends on no other app; the notifications outbox is the one way out.)"""
-    from notifications.services import Notice, notify_bulk
+    """Announce the new people (accounts/signals.py): notifications writes a set-password
+    e-mail to each, in their language, through the outbox — rows in this transaction,
+    sent by the worker after the commit."""
+    people_created.send(sender=User, people=list(users))
 
-    # One bulk write for the whole file (2,000 people: a handful of statements, not
-    # thousands), the same outbox rows as `notify` writes one by one.
-    notify_bulk(
-        notices=[
-            Notice(
-                recipient=user,
-                kind=ACCOUNT_CREATED,
-                params={"school": str(user.school or ""), "username": user.username},
-                url=set_password_path(user),
-                dedupe_key=f"{ACCOUNT_CREATED}:{user.pk}",
-            )
-            for user in users
-            if user.email
-        ]
-    )
+
+def welcome_notice(user: User) -> dict[str, object]:
+    """What the set-password notice of a new person says: its kind, parameters, link
+    and dedupe key (the same person is welcomed once, however often imported)."""
+    return {
+        "kind": ACCOUNT_CREATED,
+        "params": {"school": str(user.school or ""), "username": user.username},
+        "url": set_password_path(user),
+        "dedupe_key": f"{ACCOUNT_CREATED}:{user.pk}",
+    }

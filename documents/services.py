@@ -24,6 +24,7 @@ from .models import (
     Recommendation,
     Review,
 )
+from .signals import document_content_changed, version_frozen
 from .uploads import KIND_EXTENSIONS, UploadInfo
 
 
@@ -46,12 +47,10 @@ def _attach_file(document: Document, upload: UploadedFile, info: UploadInfo) -> 
         transaction.on_commit(delete_if_unreferenced)
 
 
-def search_text_enqueue(document: Document) -> None:
-    """Search reads the title, description and file text (reports.tasks): rebuilt in
-    Celery after commit, since reading a file never belongs in the request."""
-    from common.broker import enqueue_on_commit
-
-    enqueue_on_commit("reports.tasks.document_text_build", document.pk)
+def content_changed_announce(document: Document) -> None:
+    """Tell whoever reads a document's text (search, in reports) that it may have changed:
+    they rebuild it in Celery after the commit (documents/signals.py)."""
+    document_content_changed.send(sender=Document, document=document)
 
 
 def event_record(
@@ -108,7 +107,7 @@ def document_create(
         if document.file:
             document.file.storage.delete(document.file.name)
         raise
-    search_text_enqueue(document)
+    content_changed_announce(document)
     return document
 
 
@@ -161,7 +160,7 @@ def document_update(
             "updated_at",
         ]
     )
-    search_text_enqueue(document)
+    content_changed_announce(document)
     return document
 
 
@@ -185,10 +184,8 @@ def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
     )
     version.save(force_insert=True)
     document.save(update_fields=["version_count", "updated_at"])
-    # Its paragraphs, for comparing versions (reports.tasks): read in Celery after commit.
-    from common.broker import enqueue_on_commit
-
-    enqueue_on_commit("reports.tasks.version_text_build", version.pk)
+    # Whoever compares versions reads its paragraphs in Celery after the commit.
+    version_frozen.send(sender=DocumentVersion, version=version)
     return version
 
 

@@ -10,6 +10,17 @@ class FlowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.open_work import open_work_register
+
         from .admin_labels import install
+        from .selectors import open_tasks_of
 
         install()  # the admin's labels for fields declared without one (flows/admin_labels.py)
+        # Deactivating someone in the admin leads to their tasks (accounts/open_work.py).
+        open_work_register(holds=open_tasks_of, handover_url=unowned_tasks_url)
+
+
+def unowned_tasks_url(person) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('flows:unowned')}?person={person.pk}"

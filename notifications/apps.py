@@ -10,4 +10,9 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.signals import people_created
+
         from . import checks  # noqa: F401 (registers the system checks)
+        from .receivers import people_welcome
+
+        people_created.connect(people_welcome, dispatch_uid="notifications.people_welcome")

@@ -162,6 +162,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
+                # Each app its own part of the navigation (an app never reads an upper one).
+                "flows.context_processors.inbox",
+                "notifications.context_processors.unread",
+                "council.context_processors.council_link",
             ],
         },
     },

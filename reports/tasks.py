@@ -25,10 +25,6 @@ SWEEP_BATCH = 200
 SWEEP_DAYS = 7
 
 
-def document_text_enqueue(document_id: int) -> None:
-    enqueue_on_commit(TASK_NAME, document_id)
-
-
 @shared_task(name=TASK_NAME, ignore_result=True)
 def document_text_build(document_id: int) -> bool:
     from documents.models import Document

@@ -11,11 +11,6 @@ from django.views.decorators.http import require_POST
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("flows:inbox")
-
-
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the UI language: saved on the user, and in a cookie before sign-in."""

@@ -3,8 +3,9 @@
 Created when the `project` package is imported (project/__init__.py), i.e. by every
 process that loads the settings, and made the default app of every thread: `common.broker`
 publishes through celery's `current_app` without importing this module. (Celery makes a
-new app current only in the thread that created it; a web server's other threads would
-otherwise get celery's unconfigured fallback app.)"""
+new app current only in the thread that created it, and its Django fix-up makes it the
+default only if no other is; a web server's request threads must never get celery's
+unconfigured fallback app. tests/project/test_common.py publishes from such a thread.)"""
 
 from __future__ import annotations
 

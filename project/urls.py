@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from accounts import staff_views
 from accounts import views as accounts_views
@@ -105,7 +107,8 @@ verify_patterns = (
 )
 
 urlpatterns = [
-    path("", accounts_views.home, name="home"),
+    # The start page is the inbox (flows): wired here, since accounts names no upper app.
+    path("", login_required(RedirectView.as_view(pattern_name="flows:inbox")), name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include(verify_patterns)),
     path(

@@ -23,4 +23,12 @@ for name in ("DATABASE_URL", "REDIS_URL"):
         sys.exit(f"{name}={os.environ[name]} is not reachable ({exc}). Start the server (see .ci/run).")
 PYCHECK
 
+# The apps' layers (.importlinter): an app importing a layer above it fails the run before
+# any test starts (tests/project/test_layers.py shows what it reports).
+if ! layers=$(.venv/bin/lint-imports --no-logo 2>&1); then
+    printf '%s\n' "$layers" >&2
+    echo "lint-imports: an app imports from a layer above it (see .importlinter)." >&2
+    exit 1
+fi
+
 exec .venv/bin/pytest "$@"

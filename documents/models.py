@@ -400,7 +400,7 @@ class DocumentEvent(models.Model):
         return f"{self.actor} {self.get_kind_display()}"
 
     def save(self, *args, **kwargs) -> None:
-        # The audit trail is append-only (ENGINEERING.md, security rules).
+        # The audit trail is append-only (PostgreSQL refuses it too: migration 0002's triggers).
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Timeline events are append-only.")
         super().save(*args, **kwargs)

@@ -18,7 +18,7 @@ from documents.selectors import (
 def inbox_tasks(user: User) -> QuerySet[Task]:
     """The user's open tasks, with each task's document, in a fixed number of queries.
 
-    Served by viewflow's owner_id and status indexes (see VIEWFLOW.md §11)."""
+    Served by viewflow's owner_id and status indexes (flows/migrations/0004_task_indexes.py)."""
     return (
         Task.objects.filter(owner=user, status=STATUS.ASSIGNED, flow_task_type="HUMAN")
         .select_related(

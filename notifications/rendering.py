@@ -1,5 +1,5 @@
 """Each message is three templates (subject, text, HTML), rendered in the recipient's
-language at the moment it is shown or sent (healthchecks' hc/lib/emails.py pattern)."""
+language at the moment it is shown or sent (as healthchecks renders its e-mails)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Named personas, built once per test, as in healthchecks' hc/test.py.
+"""Named personas, built once per test (as healthchecks' tests do).
 
 `world` holds school №94 with its council for the current academic year: a teacher
 (author), a second teacher, three council members (experts), the chair, the secretary,
@@ -57,7 +57,7 @@ class World:
 
 def make_user(username: str, school: School | None, roles: list[str], **extra) -> User:
     # Personas read English so that assertions on messages read plainly; the Kyrgyz UI has
-    # its own tests (tests/test_i18n.py, the browser test).
+    # its own tests (tests/test_project.py's catalogs, tests/e2e/test_browser_ky.py).
     extra.setdefault("language", "en")
     user = User.objects.create_user(
         username=username,

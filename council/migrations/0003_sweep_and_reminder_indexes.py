@@ -8,7 +8,7 @@ from common.migrations_ops import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):
-    # CREATE INDEX CONCURRENTLY cannot run in a transaction (project/migrations_ops.py).
+    # CREATE INDEX CONCURRENTLY cannot run in a transaction (common/migrations_ops.py).
     atomic = False
 
     dependencies = [

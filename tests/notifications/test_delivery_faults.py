@@ -5,7 +5,7 @@ redis-server without persistence, and Celery worker subprocesses on the test dat
 faults are real too: Redis stopped (or frozen) while the chair assigns, a worker SIGKILLed in
 the middle of an SMTP transaction, an SMTP server that refuses for a while (421) or for good
 (550).
-What must hold (ENGINEERING.md, "Reliability rules"): the request never fails, nothing is
+What must hold (README, "Notifications: what is guaranteed"): the request never fails, nothing is
 lost, and every notice arrives once."""
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.audit import acting_as
 from accounts.models import User
 from accounts.roles import Role
-from documents.models import Document, DocumentType, Stage
 from common.broker import enqueue_on_commit
+from documents.models import Document, DocumentType, Stage
 
 from .models import AgendaItem, AnnualReport, Attendance, Council, Protocol, Session
 

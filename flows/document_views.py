@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from common.params import parse_id
 from documents import selectors, services
 from documents.form_tokens import document_for_token, new_token, remember_token
 from documents.forms import DocumentForm
 from documents.models import Document, Stage
 from documents.views import own_document
-from common.params import parse_id
 
 from .chart import process_chart_svg, stage_steps
 from .models import ExpertiseProcess

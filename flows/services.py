@@ -493,8 +493,8 @@ def _tell_author_returned(document: Document, reason: str) -> None:
 def session_protocol_confirm(*, session: Any, actor: User) -> Any:
     """A signature on a session's protocol; with the second one the protocol is numbered
     and every document on the agenda moves on by the council's decision."""
-    from council.services import protocol_sign
     from common.broker import enqueue_on_commit
+    from council.services import protocol_sign
 
     with transaction.atomic():
         protocol = protocol_sign(session=session, actor=actor)

@@ -25,9 +25,9 @@ from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils import translation
 
+from common.broker import enqueue_on_commit
 from documents.papers import PaperFacts, code_display, paper_issue, paper_reserve, verification_url
 from documents.pdf import Rendered, Verification
-from common.broker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import AcademicYear, MethodicalAssociation, School, User
+from common.params import parse_id
 from documents.models import Document, DocumentType, Review, Stage
 from documents.selectors import documents_visible_to
-from common.params import parse_id
 
 from .extraction import fold
 from .stats import EpochSeconds, PercentileCont, on_postgresql, percentile_cont

@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from documents.models import Document, Stage
 from common.broker import enqueue_on_commit
+from documents.models import Document, Stage
 from project.celery import app
 from tests.conftest import build_world
 from tests.council.test_council_year import through_expertise

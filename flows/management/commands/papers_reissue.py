@@ -11,9 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from common.broker import enqueue_on_commit
 from council.models import AnnualReport, Protocol
 from documents.models import Document, OfficialPaper, PaperKind, PaperStatus, Stage
-from common.broker import enqueue_on_commit
 
 TARGETS = (
     # (kind, model, file field, rows that should have an official PDF, render task)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -108,6 +109,11 @@ class Document(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # When the title, description or file last changed, until whoever reads the content
+    # has read it (reports: the search text; then NULL, documents.services.content_read).
+    # Set by save() itself, in the same statement, so no path that changes the content
+    # can forget it; what is still unread is found by a partial index, not by a scan.
+    content_unread_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -140,8 +146,16 @@ class Document(models.Model):
             models.Index(
                 fields=["methodical_association", "-updated_at"], name="doc_association_updated"
             ),
-            # The search-text sweep (reports.tasks.documents_to_index): WHERE updated_at >= …
+            # Lists across schools in the model's order (the admin's, a superuser's):
+            # ORDER BY updated_at DESC
             models.Index(fields=["updated_at"], name="doc_updated"),
+            # The search-text sweep (reports.tasks.documents_to_index), normally nothing to
+            # find: WHERE content_unread_since IS NOT NULL ORDER BY id
+            models.Index(
+                fields=["id"],
+                condition=models.Q(content_unread_since__isnull=False),
+                name="doc_content_unread",
+            ),
             # The missing-file sweep (flows.tasks.render_missing_files): approved documents
             # without their approval sheet, normally none: WHERE stage = 'approved' AND
             # approval_sheet = ''
@@ -154,6 +168,17 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    # What a reader of the content reads; saving any of them marks it unread.
+    CONTENT_FIELDS = frozenset({"title", "description", "file"})
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.CONTENT_FIELDS.intersection(update_fields):
+            self.content_unread_since = timezone.now()
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "content_unread_since"]
+        super().save(*args, **kwargs)
 
     @property
     def is_author_editable(self) -> bool:

@@ -53,6 +53,19 @@ def content_changed_announce(document: Document) -> None:
     document_content_changed.send(sender=Document, document=document)
 
 
+def content_read(*, document: Document) -> bool:
+    """The reader of the content (reports, having built the search text) has read what
+    `document` holds: the document is no longer unread, unless it changed meanwhile (a
+    save after `document` was loaded set a later mark, and its own build will clear it)."""
+    if document.content_unread_since is None:
+        return False
+    return bool(
+        Document.objects.filter(
+            pk=document.pk, content_unread_since=document.content_unread_since
+        ).update(content_unread_since=None)
+    )
+
+
 def event_record(
     *,
     document: Document,

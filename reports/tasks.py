@@ -1,5 +1,5 @@
 """Celery tasks of search: build a document's search text after it is saved, and a sweep
-for documents whose text was never built or is older than the document.
+for documents whose content is still unread (their build was lost).
 
 Idempotent: building twice gives the same row; the file is re-read only when the stored
 file changed (a new upload has a new random name)."""
@@ -10,7 +10,6 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db.models import F, Q
 from django.utils import timezone
 
 from common.broker import enqueue_on_commit
@@ -21,13 +20,15 @@ TASK_NAME = "reports.tasks.document_text_build"
 VERSION_TASK_NAME = "reports.tasks.version_text_build"
 # One sweep re-enqueues at most this many; the next sweep takes the rest.
 SWEEP_BATCH = 200
-# How far back the sweep looks for saves whose text build was lost (see documents_to_index).
+# How far back the sweep looks for submissions whose paragraphs were lost (see
+# versions_to_extract).
 SWEEP_DAYS = 7
 
 
 @shared_task(name=TASK_NAME, ignore_result=True)
 def document_text_build(document_id: int) -> bool:
     from documents.models import Document
+    from documents.services import content_read
 
     from .extraction import extract_text, fold
     from .models import DocumentText
@@ -58,23 +59,19 @@ def document_text_build(document_id: int) -> bool:
             "indexed_at": timezone.now(),
         },
     )
+    content_read(document=document)
     return True
 
 
-def documents_to_index(now=None):
-    """Documents saved in the last SWEEP_DAYS without a search text, or saved since theirs
-    was built. Only recent saves can have lost their build (a build is enqueued on every
-    save), so the sweep reads the newest documents by an index on updated_at instead of
-    joining every document in the country with its text every five minutes. A build lost
-    longer ago than that (an outage of more than SWEEP_DAYS) waits for the next save."""
+def documents_to_index():
+    """Documents whose title, description or file changed since their search text was
+    built (a build is enqueued on every save; the sweep finds those lost to a broker
+    outage, however long ago). Read by the partial index of unread documents
+    (documents.Document, "doc_content_unread"), which is empty when all is built: the
+    sweep costs the same for ten documents as for the country's."""
     from documents.models import Document
 
-    since = (now or timezone.now()) - datetime.timedelta(days=SWEEP_DAYS)
-    return (
-        Document.objects.filter(updated_at__gte=since)
-        .filter(Q(search__isnull=True) | Q(search__indexed_at__lt=F("updated_at")))
-        .order_by("pk")
-    )
+    return Document.objects.filter(content_unread_since__isnull=False).order_by("pk")
 
 
 @shared_task(name=VERSION_TASK_NAME, ignore_result=True)

@@ -91,6 +91,70 @@ def test_the_sweep_finds_documents_never_indexed(world):
     assert list(documents_to_index()) == [document]
 
 
+def test_the_sweep_finds_a_document_whose_build_was_lost_and_then_nothing(world):
+    """The build of a saved document never reached the worker (a broker outage): the
+    sweep finds it, enqueues its build, and once built finds nothing more."""
+    from unittest import mock
+
+    built = create(world, "Бүткөн", sample_docx("текст"), "done.docx")
+    document_text_build(built.pk)
+    with mock.patch("reports.receivers.enqueue_on_commit"):  # the build is lost
+        lost = create(world, "Жоголгон", sample_docx("окуу планы"), "lost.docx")
+    assert list(documents_to_index()) == [lost]
+    with mock.patch("reports.tasks.enqueue_on_commit") as enqueue:
+        assert document_text_sweep() == 1
+    enqueue.assert_called_once_with("reports.tasks.document_text_build", lost.pk)
+    assert document_text_build(lost.pk) is True  # what the worker does with it
+    assert DocumentText.objects.get(document=lost).search_text.startswith("жоголгон")
+    assert list(documents_to_index()) == []
+    with mock.patch("reports.tasks.enqueue_on_commit") as enqueue:
+        assert document_text_sweep() == 0
+    enqueue.assert_not_called()
+
+
+def test_a_save_during_the_build_keeps_the_document_unread(world):
+    """The build read the document, then the author saved a new title before the build
+    finished: the build must not mark the new title as read, or search would keep the old
+    one until the next save."""
+    from documents.models import Document
+    from documents.services import content_read
+
+    document = create(world, "Биринчи", sample_docx("текст"), "plan.docx")
+    seen_by_the_build = Document.objects.get(pk=document.pk)
+    document.title = "Экинчи"
+    document.save(update_fields=["title", "updated_at"])
+    assert content_read(document=seen_by_the_build) is False
+    assert list(documents_to_index()) == [document]
+    assert content_read(document=Document.objects.get(pk=document.pk)) is True
+    assert list(documents_to_index()) == []
+
+
+def test_a_stage_change_leaves_the_content_read(world):
+    from documents.models import Stage
+    from documents.services import document_set_stage
+
+    document = create(world, "План", sample_docx("текст"), "plan.docx")
+    document_text_build(document.pk)
+    document_set_stage(document=document, stage=Stage.SCREENING)
+    assert list(documents_to_index()) == []
+
+
+def test_the_sweep_query_is_served_by_the_partial_index(world):
+    """On PostgreSQL the sweep's query can use the partial index of unread documents
+    (doc_content_unread): with sequential scans priced out, the plan names it."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    create(world, "План", sample_docx("текст"), "plan.docx")
+    sql, params = documents_to_index().values("pk")[:200].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "doc_content_unread" in plan, plan
+
+
 def search(client, q: str, **params):
     response = client.get(reverse("reports:search"), {"q": q, **params})
     assert response.status_code == 200

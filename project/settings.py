@@ -402,7 +402,7 @@ CELERY_BEAT_SYNC_EVERY = 1
 # the sweep sends it later, so a request must not hang on Redis.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # No second try inside the request: a failed publish is kept by the breaker in
-# project/celery.py and replayed as soon as the broker answers its probe.
+# common/broker.py and replayed as soon as the broker answers its probe.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 0,
     "interval_start": 0,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # A working copy was created or saved: its title, description or file may have changed.
-# Keyword argument: document.
+# Keyword argument: document. The save also marked the content unread
+# (Document.content_unread_since), so a listener whose work was lost finds it again.
 document_content_changed = Signal()
 
 # A version was frozen at submission (its number, title and file never change again).

@@ -616,10 +616,10 @@ def task_reassign(*, task: Any, actor: User, new_owner: User) -> Any:
         node = task.flow_task.name
         if node in AUTHOR_NODES:
             document_author_change(document=document, actor=actor, author=new_owner)
-        # The transition method checks the source state only; who may act was checked above.
-        activation.reassign(user=new_owner)
+        # The new owner acts for nobody. viewflow's transition saves the task with its new
+        # owner; it checks the source state only, who may act was checked above.
         task.data.pop("acting_for", None)
-        task.save(update_fields=["data"])
+        activation.reassign(user=new_owner)
         event_record(
             document=document,
             actor=actor,

@@ -1,4 +1,6 @@
-"""Writes to documents. Keyword-only, typed; views and flows call these, never the ORM."""
+"""Writes to documents. Keyword-only, typed; views and flows call these, never the ORM.
+Each is atomic by itself (a single statement, or `transaction.atomic`), so a caller needs
+no transaction of its own; inside one, it is a savepoint."""
 
 from __future__ import annotations
 
@@ -168,6 +170,7 @@ def document_update(
     return document
 
 
+@transaction.atomic
 def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
     """Freeze the working copy as the next numbered version (called under the flow lock)."""
     if not document.file:
@@ -272,6 +275,7 @@ def document_register(*, document: Document, actor: User) -> Document:
     return document
 
 
+@transaction.atomic
 def round_open(
     *,
     document: Document,
@@ -334,6 +338,7 @@ def review_hand_over(*, review: Review, actor: User, expert: User) -> Review:
     return new
 
 
+@transaction.atomic
 def review_submit(
     *, review: Review, opinion: str, comment: str, recommendations: Iterable[str]
 ) -> Review:
@@ -363,6 +368,7 @@ def round_decide(
     return expertise_round
 
 
+@transaction.atomic
 def recommendations_answer(
     *, answers: Sequence[RecommendationAnswer], version: DocumentVersion | None
 ) -> None:

@@ -342,7 +342,15 @@ def task_perform(*, task: Any, actor: User, step: Any) -> Any:
 
 def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], actor: User) -> None:
     """Release each document's "Council session" task with the decision in the confirmed
-    protocol: (document, AgendaItem.Decision value, the protocol's wording)."""
+    protocol: (document, AgendaItem.Decision value, the protocol's wording). All of them or
+    none."""
+    with transaction.atomic():
+        _council_decisions_apply(decisions=decisions, actor=actor)
+
+
+def _council_decisions_apply(
+    *, decisions: Sequence[tuple[Document, str, str]], actor: User
+) -> None:
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 

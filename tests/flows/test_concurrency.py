@@ -100,8 +100,6 @@ def test_two_approvals_in_one_school_and_year_at_once_are_numbered_001_and_002(m
     Different documents are different processes, so the flow lock does not serialize
     them; the school's row lock around the registry number does (verified: without it,
     both count the same approvals and the second approval fails on the unique number)."""
-    from django.db import transaction
-
     from documents import services as document_services
     from tests.council.test_council_year import through_expertise
 
@@ -111,13 +109,10 @@ def test_two_approvals_in_one_school_and_year_at_once_are_numbered_001_and_002(m
         through_expertise(world, world.author, "Өнүгүү программасы"),
         through_expertise(world, world.teacher2, "Билим берүү программасы"),
     ]
-    with transaction.atomic():
-        flow_services.council_decisions_apply(
-            decisions=[
-                (d, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1") for d in documents
-            ],
-            actor=world.chair,
-        )
+    flow_services.council_decisions_apply(
+        decisions=[(d, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1") for d in documents],
+        actor=world.chair,
+    )
     for task in open_tasks(world.chair, "pedagogical"):
         response = world.client(world.chair).post(
             reverse("flows:task", args=[task.pk]),

@@ -7,7 +7,6 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.nodes.view import ViewActivation
@@ -20,7 +19,7 @@ from flows import services
 from flows.flows import ExpertiseFlow
 from flows.models import ExpertiseProcess
 from tests.council.test_council_year import through_expertise
-from tests.flows.test_expertise_story import create_and_submit, the_task
+from tests.flows.test_expertise_story import create_and_submit, open_tasks, the_task
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +36,10 @@ def away(user, substitute) -> Absence:
 def at_pedagogical_council(world) -> Document:
     """Recommended by the expertise and by the council: the chair's pedagogical step."""
     document = through_expertise(world, world.author, "Өнүгүү программасы")
-    with transaction.atomic():
-        services.council_decisions_apply(
-            decisions=[(document, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1")],
-            actor=world.chair,
-        )
+    services.council_decisions_apply(
+        decisions=[(document, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1")],
+        actor=world.chair,
+    )
     return document
 
 
@@ -186,10 +184,9 @@ def test_it_routes_each_protocol_decision(decision, route):
 
 def test_it_sends_a_document_the_council_returns_back_to_its_author(world):
     document = through_expertise(world, world.author, "Өнүгүү программасы")
-    with transaction.atomic():
-        services.council_decisions_apply(
-            decisions=[(document, AgendaItem.Decision.RETURN, "Протокол №1")], actor=world.chair
-        )
+    services.council_decisions_apply(
+        decisions=[(document, AgendaItem.Decision.RETURN, "Протокол №1")], actor=world.chair
+    )
     document.refresh_from_db()
     assert document.stage == Stage.REVISION
     assert the_task(world.author, "revise")
@@ -198,10 +195,9 @@ def test_it_sends_a_document_the_council_returns_back_to_its_author(world):
 
 def test_it_keeps_a_postponed_document_waiting_for_a_later_session(world):
     document = through_expertise(world, world.author, "Өнүгүү программасы")
-    with transaction.atomic():
-        services.council_decisions_apply(
-            decisions=[(document, AgendaItem.Decision.OTHER, "Протокол №1")], actor=world.chair
-        )
+    services.council_decisions_apply(
+        decisions=[(document, AgendaItem.Decision.OTHER, "Протокол №1")], actor=world.chair
+    )
     document.refresh_from_db()
     assert document.stage == Stage.RECOMMENDED
     process = ExpertiseProcess.objects.get(document=document)
@@ -221,3 +217,27 @@ def test_it_approves_through_the_directors_choice(world):
     process = ExpertiseProcess.objects.get()
     assert process.director_outcome == ExpertiseProcess.DirectorOutcome.APPROVED
     assert process.document.registry_number == f"{world.year.starts_on.year}-001"
+
+
+def test_it_moves_no_document_when_one_council_decision_cannot_be_applied(world):
+    from viewflow.workflow.models import Task
+
+    recommended = through_expertise(world, world.author, "Өнүгүү программасы")
+    draft = Document.objects.create(
+        school=world.school,
+        author=world.teacher2,
+        doc_type=recommended.doc_type,
+        title="Долбоор",
+        academic_year=world.year,
+    )  # never submitted: no council step to release
+    with pytest.raises(Task.DoesNotExist):
+        services.council_decisions_apply(
+            decisions=[
+                (recommended, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1"),
+                (draft, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1"),
+            ],
+            actor=world.chair,
+        )
+    recommended.refresh_from_db()
+    assert recommended.stage == Stage.RECOMMENDED
+    assert not open_tasks(world.chair, "pedagogical")

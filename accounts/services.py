@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Absence, User
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The person's UI language (and that of their notifications). The page offers only
+    settings.LANGUAGES; anything else is a caller's bug."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValueError(f"not a language of this site: {language!r}")
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Absence, acting_assignee
-from accounts.services import absence_record, absence_remove
+from accounts.services import absence_record, absence_remove, user_language_set
 from tests.conftest import build_world
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +94,16 @@ def test_it_records_what_the_absence_page_sends(world):
     absence = Absence.objects.get()
     assert (absence.user, absence.substitute) == (world.expert1, world.expert2)
     assert (absence.starts_on, absence.ends_on) == (today, today + datetime.timedelta(days=2))
+
+
+def test_it_keeps_the_chosen_language_on_the_account(world):
+    user_language_set(user=world.author, language="ru")
+    world.author.refresh_from_db()
+    assert world.author.language == "ru"
+
+
+def test_it_refuses_a_language_the_site_does_not_speak(world):
+    with pytest.raises(ValueError):
+        user_language_set(user=world.author, language="xx")
+    world.author.refresh_from_db()
+    assert world.author.language == "en"

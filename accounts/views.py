@@ -23,8 +23,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(target)
     if language in SUPPORTED:
         if request.user.is_authenticated:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+            from .services import user_language_set
+
+            user_language_set(user=request.user, language=language)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,
@@ -41,6 +42,7 @@ def absence(request: HttpRequest) -> HttpResponse:
     """A person names a substitute for a period of absence; tasks that would be assigned
     to them in that period go to the substitute, who acts for them."""
     from django.contrib import messages
+    from django.core.exceptions import ValidationError
     from django.shortcuts import render
     from django.utils.translation import gettext as _
 
@@ -65,8 +67,13 @@ def absence(request: HttpRequest) -> HttpResponse:
             return redirect("absence")
         form = AbsenceForm(request.POST, colleagues=colleagues)
         if form.is_valid():
-            absence_record(user=request.user, **form.cleaned_data)
-            messages.success(request, _("Your substitute is recorded."))
+            try:
+                absence_record(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("Your substitute is recorded."))
         else:
             for message in dict.fromkeys(m for ms in form.errors.values() for m in ms):
                 messages.error(request, message)

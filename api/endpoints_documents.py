@@ -205,8 +205,7 @@ def document_update(
     form = _form(request, payload, upload, instance=document)
     process = ExpertiseProcess.objects.filter(document=document).only("pk").first()
     if process is None:
-        with transaction.atomic():
-            services.document_update(document=document, actor=request.user, **form.service_kwargs())
+        services.document_update(document=document, actor=request.user, **form.service_kwargs())
     else:
         # In revision the page saves under the flow lock (its task's lock); so does this.
         from flows.flows import ExpertiseFlow

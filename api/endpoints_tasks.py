@@ -23,6 +23,7 @@ from council.selectors import council_members
 from documents.models import Document, Review
 from documents.services import RecommendationAnswer, recommendations_answer
 from flows import forms, services
+from flows.models import ExpertiseProcess
 from flows.selectors import inbox_tasks
 
 from . import present
@@ -197,7 +198,7 @@ def screen(request: HttpRequest, task_id: ObjectId, payload: ScreenIn) -> dict[s
             candidates=candidates,
         )
         data = _check(form)
-        if data["action"] == "accept":
+        if data["action"] == ExpertiseProcess.Screening.ACCEPT:
             services.screening_accept(
                 activation=activation,
                 actor=request.user,
@@ -320,7 +321,7 @@ def pedagogical(request: HttpRequest, task_id: ObjectId, payload: PedagogicalIn)
         services.pedagogical_record(
             activation=activation,
             actor=request.user,
-            considered=data["outcome"] == "considered",
+            considered=data["outcome"] == ExpertiseProcess.PedagogicalOutcome.CONSIDERED,
             protocol_number=data.get("protocol_number") or "",
             considered_on=data.get("considered_on"),
             reason=data.get("reason") or "",
@@ -339,10 +340,10 @@ def approve(request: HttpRequest, task_id: ObjectId, payload: ApproveIn) -> dict
         services.document_approve(
             activation=activation,
             actor=request.user,
-            approve=data["outcome"] == "approve",
+            approve=data["outcome"] == ExpertiseProcess.DirectorDecision.APPROVE,
             reason=data.get("reason") or "",
         )
-        if data["outcome"] == "approve":
+        if data["outcome"] == ExpertiseProcess.DirectorDecision.APPROVE:
             return _("The document is approved and registered.")
         return _("The document was returned to its author.")
 

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from documents.models import DocumentType, ExpertiseRound, Opinion, Recommendation
+from flows.models import ExpertiseProcess
 
 
 def one_of(values: list[str], description: str = "") -> dict:
@@ -336,7 +337,7 @@ class DocumentIn(Schema):
 
 
 class ScreenIn(Schema):
-    action: str = Field(**one_of(["accept", "return"]))
+    action: str = Field(**one_of(ExpertiseProcess.Screening.values))
     experts: list[int] = Field(default_factory=list, max_length=100)
     due_date: datetime.date | None = None
     reason: str = Field("", max_length=20000)
@@ -366,14 +367,14 @@ class ResubmitIn(Schema):
 
 
 class PedagogicalIn(Schema):
-    outcome: str = Field(**one_of(["considered", "returned"]))
+    outcome: str = Field(**one_of(ExpertiseProcess.PedagogicalOutcome.values))
     protocol_number: str = Field("", max_length=20)
     considered_on: datetime.date | None = None
     reason: str = Field("", max_length=20000)
 
 
 class ApproveIn(Schema):
-    outcome: str = Field(**one_of(["approve", "return"]))
+    outcome: str = Field(**one_of(ExpertiseProcess.DirectorDecision.values))
     reason: str = Field("", max_length=20000)
 
 

@@ -1,4 +1,6 @@
-"""Writes to documents. Keyword-only, typed; views and flows call these, never the ORM."""
+"""Writes to documents. Keyword-only, typed; views and flows call these, never the ORM.
+Each is atomic by itself (a single statement, or `transaction.atomic`), so a caller needs
+no transaction of its own; inside one, it is a savepoint."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AcademicYear, MethodicalAssociation, User
+from accounts.models import AcademicYear, MethodicalAssociation, School, User
 
 from .models import (
     AUTHOR_EDITABLE_STAGES,
@@ -23,6 +25,7 @@ from .models import (
     ExpertiseRound,
     Recommendation,
     Review,
+    Stage,
 )
 from .signals import document_content_changed, version_frozen
 from .uploads import KIND_EXTENSIONS, UploadInfo
@@ -124,6 +127,7 @@ def document_create(
     return document
 
 
+@transaction.atomic
 def document_update(
     *,
     document: Document,
@@ -136,7 +140,8 @@ def document_update(
     upload: UploadedFile | None = None,
     upload_info: UploadInfo | None = None,
 ) -> Document:
-    """Save the author's working copy. Frozen versions are untouched."""
+    """Save the author's working copy. Frozen versions are untouched. Atomic by itself
+    (the row lock below needs a transaction), so any caller may use it."""
     # Re-read under a row lock: a submit that committed meanwhile must not be undone by a
     # save built from the page the author loaded before it.
     locked = Document.objects.select_for_update().get(pk=document.pk)
@@ -177,6 +182,7 @@ def document_update(
     return document
 
 
+@transaction.atomic
 def version_freeze(*, document: Document, actor: User) -> DocumentVersion:
     """Freeze the working copy as the next numbered version (called under the flow lock)."""
     if not document.file:
@@ -207,6 +213,79 @@ def document_set_stage(*, document: Document, stage: str) -> None:
     document.save(update_fields=["stage", "updated_at"])
 
 
+@transaction.atomic
+def document_author_change(*, document: Document, actor: User, author: User) -> Document:
+    """Whoever takes over a revision becomes the document's author (`actor` hands it over;
+    who may do so is the caller's check)."""
+    document.author = author
+    document.save(update_fields=["author", "updated_at"])
+    return document
+
+
+@transaction.atomic
+def document_pedagogical_record(
+    *,
+    document: Document,
+    actor: User,
+    protocol_number: str,
+    considered_on: datetime.date | None,
+) -> Document:
+    """The pedagogical council considered the document ("Каралды"): its protocol number and
+    date; the document goes to the director."""
+    if not protocol_number.strip() or considered_on is None:
+        raise ValidationError(_("Enter the pedagogical council's protocol number and date."))
+    if considered_on > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+    document.pedagogical_protocol_number = protocol_number.strip()
+    document.pedagogical_reviewed_on = considered_on
+    document.stage = Stage.DIRECTOR
+    document.save(
+        update_fields=[
+            "pedagogical_protocol_number",
+            "pedagogical_reviewed_on",
+            "stage",
+            "updated_at",
+        ]
+    )
+    return document
+
+
+def registry_number_next(*, school_id: int, academic_year: AcademicYear) -> str:
+    """The next number of the school's registry for the year, `YYYY-NNN`. Only meaningful
+    under the school's row lock (document_register)."""
+    count = Document.objects.filter(
+        school_id=school_id, academic_year=academic_year, stage=Stage.APPROVED
+    ).count()
+    return f"{academic_year.starts_on.year}-{count + 1:03d}"
+
+
+@transaction.atomic
+def document_register(*, document: Document, actor: User) -> Document:
+    """The director's "Бекитем": the document is approved and gets the next registry number
+    of its school and year. Two approvals at the same moment are serialized on the school's
+    row, so each counts the other's and they never share a number."""
+    School.objects.select_for_update().only("pk").get(pk=document.school_id)
+    document.registry_number = registry_number_next(
+        school_id=document.school_id, academic_year=document.academic_year
+    )
+    document.approved_by = actor
+    document.approver_position = actor.position
+    document.approved_at = timezone.now()
+    document.stage = Stage.APPROVED
+    document.save(
+        update_fields=[
+            "registry_number",
+            "approved_by",
+            "approver_position",
+            "approved_at",
+            "stage",
+            "updated_at",
+        ]
+    )
+    return document
+
+
+@transaction.atomic
 def round_open(
     *,
     document: Document,
@@ -234,6 +313,42 @@ class RecommendationAnswer:
     reason: str
 
 
+@transaction.atomic
+def review_acting_expert_set(*, review: Review, acting_expert: User) -> Review:
+    """A substitute acts for the expert: they may open the document they review
+    (documents_visible_to), and the review says who gave the opinion."""
+    review.acting_expert = acting_expert
+    review.save(update_fields=["acting_expert"])
+    return review
+
+
+@transaction.atomic
+def review_due_date_set(*, review: Review, actor: User, due_date: datetime.date) -> Review:
+    """One expert gets more (or less) time than the round's due date."""
+    if due_date < timezone.localdate():
+        raise ValidationError(_("The due date cannot be in the past."))
+    if review.submitted_at is not None or review.replaced_by_id is not None:
+        raise ValidationError(_("This review is no longer open."))
+    review.due_date = due_date
+    review.save(update_fields=["due_date"])
+    return review
+
+
+@transaction.atomic
+def review_hand_over(*, review: Review, actor: User, expert: User) -> Review:
+    """An open review goes to another expert: a new review of the same round and due date;
+    the old one stays in the record as replaced by it."""
+    if review.submitted_at is not None or review.replaced_by_id is not None:
+        raise ValidationError(_("This review is no longer open."))
+    if review.round.reviews.filter(expert=expert).exists():
+        raise ValidationError(_("This member already reviews the document in this round."))
+    new = Review.objects.create(round=review.round, expert=expert, due_date=review.due_date)
+    review.replaced_by = new
+    review.save(update_fields=["replaced_by"])
+    return new
+
+
+@transaction.atomic
 def review_submit(
     *, review: Review, opinion: str, comment: str, recommendations: Iterable[str]
 ) -> Review:
@@ -263,6 +378,7 @@ def round_decide(
     return expertise_round
 
 
+@transaction.atomic
 def recommendations_answer(
     *, answers: Sequence[RecommendationAnswer], version: DocumentVersion | None
 ) -> None:

@@ -107,10 +107,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                services.document_update(
-                    document=document, actor=request.user, **form.service_kwargs()
-                )
+            services.document_update(document=document, actor=request.user, **form.service_kwargs())
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)

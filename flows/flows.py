@@ -11,6 +11,7 @@ from viewflow.workflow import flow, lock
 
 from accounts.models import User, acting_assignee
 from council.selectors import council_for
+from documents.models import ExpertiseRound
 
 from . import notices, views
 from .models import ExpertiseProcess
@@ -46,7 +47,7 @@ class ExpertiseFlow(flow.Flow):
         flow.View(views.ScreenView.as_view())
         .onCreate(this.task_created)
         .Annotation(title=_("Screening by the chair"))
-        .Assign(this.chair_of)
+        .Assign(this.assign_to_chair)
         .Permission("flows.chair_expertiseprocess")
         .Next(this.screened)
     )
@@ -73,7 +74,7 @@ class ExpertiseFlow(flow.Flow):
         flow.View(views.ReviewView.as_view())
         .onCreate(this.task_created)
         .Annotation(title=_("Expert review"))
-        .Assign(this.expert_of)
+        .Assign(this.assign_to_expert)
         .Permission("flows.review_expertiseprocess")
         .Next(this.join_reviews)
     )
@@ -82,7 +83,7 @@ class ExpertiseFlow(flow.Flow):
         flow.View(views.DecideView.as_view())
         .onCreate(this.task_created)
         .Annotation(title=_("Decision of the chair"))
-        .Assign(this.chair_of)
+        .Assign(this.assign_to_chair)
         .Permission("flows.chair_expertiseprocess")
         .Next(this.decided)
     )
@@ -121,7 +122,7 @@ class ExpertiseFlow(flow.Flow):
         flow.View(views.PedagogicalView.as_view())
         .onCreate(this.task_created)
         .Annotation(title=_("Pedagogical council"))
-        .Assign(this.chair_of)
+        .Assign(this.assign_to_chair)
         .Permission("flows.chair_expertiseprocess")
         .Next(this.pedagogical_done)
     )
@@ -136,7 +137,7 @@ class ExpertiseFlow(flow.Flow):
         flow.View(views.ApproveView.as_view())
         .onCreate(this.task_created)
         .Annotation(title=_("Approval by the director"))
-        .Assign(this.director_of)
+        .Assign(this.assign_to_director)
         .Permission("flows.approve_expertiseprocess")
         .Next(this.approved)
     )
@@ -151,14 +152,35 @@ class ExpertiseFlow(flow.Flow):
     def task_created(self, activation: Any) -> None:
         notices.on_task_created(activation)
 
-    def acting(self, activation: Any, user: User | None) -> User | None:
-        """The assignee, or their substitute while they are away ("acting for")."""
-        if user is None:
+    # Who a task goes to. `chair_of`, `expert_of` and `director_of` only answer who holds
+    # the step; `assign_to_*` are viewflow's .Assign() callables, called once while the task
+    # is being created, and record on that task whom a substitute acts for.
+
+    def assign_to_chair(self, activation: Any) -> User:
+        return self.assign_acting(activation, self.chair_of(activation))
+
+    def assign_to_expert(self, activation: Any) -> User:
+        return self.assign_acting(activation, self.expert_of(activation))
+
+    def assign_to_director(self, activation: Any) -> User | None:
+        return self.assign_acting(activation, self.director_of(activation))
+
+    def assign_acting(self, activation: Any, holder: User | None) -> User | None:
+        """The task being created goes to `holder`, or to their substitute while they are
+        away; then the task says whom the substitute acts for ("acting for")."""
+        owner = self.acting_owner(activation, holder)
+        if owner is not None and owner.pk != holder.pk:
+            activation.task.data["acting_for"] = holder.pk
+        return owner
+
+    def acting_owner(self, activation: Any, holder: User | None) -> User | None:
+        """`holder`, or their substitute while they are away; never the document's author:
+        nobody acts on their own document."""
+        if holder is None:
             return None
-        assignee = acting_assignee(user)
-        if assignee.pk in (user.pk, activation.process.document.author_id):
-            return user  # never the author: nobody acts on their own document
-        activation.task.data["acting_for"] = user.pk
+        assignee = acting_assignee(holder)
+        if assignee.pk == activation.process.document.author_id:
+            return holder
         return assignee
 
     def start_process(self, activation: Any, document: Any) -> ExpertiseProcess:
@@ -171,13 +193,13 @@ class ExpertiseFlow(flow.Flow):
         if council is None:
             # document_submit refuses a submission without a council; this is a broken setup.
             raise LookupError(f"No council for {document.school} {document.academic_year}")
-        return self.acting(activation, council.chair)
+        return council.chair
 
     def author_of(self, activation: Any) -> User:
         return activation.process.document.author
 
     def expert_of(self, activation: Any) -> User:
-        return self.acting(activation, User.objects.get(pk=activation.task.data["expert"]))
+        return User.objects.get(pk=activation.task.data["expert"])
 
     def expert_items(self, activation: Any) -> list[dict[str, int]]:
         document = activation.process.document
@@ -191,34 +213,36 @@ class ExpertiseFlow(flow.Flow):
         from accounts.roles import Role
 
         school_id = activation.process.document.school_id
-        director = (
+        return (
             User.objects.filter(school_id=school_id, is_active=True, groups__name=Role.DIRECTOR)
             .order_by("pk")
             .first()
         )
-        return self.acting(activation, director)
 
     def record_council_decision(self, activation: Any, decision: str) -> None:
-        activation.process.council_decision = decision
+        activation.process.council_decision = ExpertiseProcess.CouncilRoute(decision)
         activation.process.save()
 
     def council_recommends(self, activation: Any) -> bool:
-        return activation.process.council_decision == "recommend_approval"
+        route = ExpertiseProcess.CouncilRoute
+        return activation.process.council_decision == route.RECOMMEND_APPROVAL
 
     def council_returns(self, activation: Any) -> bool:
-        return activation.process.council_decision == "return"
+        return activation.process.council_decision == ExpertiseProcess.CouncilRoute.RETURN
 
     def pedagogical_considered(self, activation: Any) -> bool:
-        return activation.process.pedagogical_outcome == "considered"
+        return (
+            activation.process.pedagogical_outcome == ExpertiseProcess.PedagogicalOutcome.CONSIDERED
+        )
 
     def director_approves(self, activation: Any) -> bool:
-        return activation.process.director_outcome == "approved"
+        return activation.process.director_outcome == ExpertiseProcess.DirectorOutcome.APPROVED
 
     def is_accepted(self, activation: Any) -> bool:
         return activation.process.screening == ExpertiseProcess.Screening.ACCEPT
 
     def is_revise(self, activation: Any) -> bool:
-        return activation.process.decision == "revise"
+        return activation.process.decision == ExpertiseRound.Decision.REVISE
 
     def is_rejected(self, activation: Any) -> bool:
-        return activation.process.decision == "reject"
+        return activation.process.decision == ExpertiseRound.Decision.REJECT

@@ -160,11 +160,11 @@ def answer_forms(recommendations: list[Recommendation], data: Any = None) -> lis
 
 
 class PedagogicalForm(forms.Form):
-    OUTCOMES = [
-        ("considered", _("Considered: send to the director for approval")),
-        ("returned", _("Returned to the author")),
-    ]
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=OUTCOMES, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=ExpertiseProcess.PedagogicalOutcome.choices,
+        widget=forms.RadioSelect,
+    )
     protocol_number = forms.CharField(
         label=_("Pedagogical council protocol №"), max_length=20, required=False
     )
@@ -178,25 +178,34 @@ class PedagogicalForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("outcome") == "considered":
+        if data.get("outcome") == ExpertiseProcess.PedagogicalOutcome.CONSIDERED:
             if not (data.get("protocol_number") or "").strip():
                 self.add_error("protocol_number", _("Enter the protocol number."))
             if not data.get("considered_on"):
                 self.add_error("considered_on", _("Enter the date."))
-        elif data.get("outcome") == "returned" and not (data.get("reason") or "").strip():
+        elif (
+            data.get("outcome") == ExpertiseProcess.PedagogicalOutcome.RETURNED
+            and not (data.get("reason") or "").strip()
+        ):
             self.add_error("reason", _("Say why the document goes back to its author."))
         return data
 
 
 class ApproveForm(forms.Form):
-    OUTCOMES = [("approve", _("I approve (Бекитем)")), ("return", _("Return to the author"))]
-    outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOMES, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=ExpertiseProcess.DirectorDecision.choices,
+        widget=forms.RadioSelect,
+    )
     reason = forms.CharField(
         label=_("Reason for returning"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("outcome") == "return" and not (data.get("reason") or "").strip():
+        if (
+            data.get("outcome") == ExpertiseProcess.DirectorDecision.RETURN
+            and not (data.get("reason") or "").strip()
+        ):
             self.add_error("reason", _("Say why the document goes back to its author."))
         return data

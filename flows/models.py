@@ -11,13 +11,48 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import jsonstore
 from viewflow.workflow.models import Process
 
-from documents.models import Document, Review
+from council.models import AgendaItem
+from documents.models import Document, ExpertiseRound, Review
 
 
 class ExpertiseProcess(Process):
+    """Each routing variable has its choices; the flow's gateways compare with them, so a
+    misspelt value fails loudly instead of taking a default branch."""
+
     class Screening(models.TextChoices):
         ACCEPT = "accept", _("Accept and assign experts")
         RETURN = "return", _("Return for formal fixes")
+
+    # The council's decision as far as the flow goes: on to the pedagogical council, back
+    # to the author, or to a later session (any other decision of the protocol).
+    class CouncilRoute(models.TextChoices):
+        RECOMMEND_APPROVAL = (
+            AgendaItem.Decision.RECOMMEND_APPROVAL.value,
+            _("Recommend for approval"),
+        )
+        RETURN = AgendaItem.Decision.RETURN.value, _("Return for revision")
+        POSTPONE = AgendaItem.Decision.POSTPONE.value, _("Postpone to a later session")
+
+        @classmethod
+        def of(cls, decision: str) -> ExpertiseProcess.CouncilRoute:
+            """The route of a protocol's decision (AgendaItem.Decision)."""
+            if decision in (cls.RECOMMEND_APPROVAL, cls.RETURN):
+                return cls(decision)
+            return cls.POSTPONE
+
+    class PedagogicalOutcome(models.TextChoices):
+        CONSIDERED = "considered", _("Considered: send to the director for approval")
+        RETURNED = "returned", _("Returned to the author")
+
+    # What the director chooses (the page, the API) ...
+    class DirectorDecision(models.TextChoices):
+        APPROVE = "approve", _("I approve (Бекитем)")
+        RETURN = "return", _("Return to the author")
+
+    # ... and what the process keeps of it for its gateway.
+    class DirectorOutcome(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned to the author")
 
     document = models.OneToOneField(
         Document,
@@ -26,11 +61,17 @@ class ExpertiseProcess(Process):
         related_name="expertise_process",
     )
     # Routing variables read by the flow's gateways, set by the service of each step.
-    screening = jsonstore.CharField(max_length=10, blank=True)
-    decision = jsonstore.CharField(max_length=10, blank=True)
-    council_decision = jsonstore.CharField(max_length=20, blank=True)
-    pedagogical_outcome = jsonstore.CharField(max_length=10, blank=True)
-    director_outcome = jsonstore.CharField(max_length=10, blank=True)
+    screening = jsonstore.CharField(max_length=10, blank=True, choices=Screening.choices)
+    decision = jsonstore.CharField(
+        max_length=10, blank=True, choices=ExpertiseRound.Decision.choices
+    )
+    council_decision = jsonstore.CharField(max_length=20, blank=True, choices=CouncilRoute.choices)
+    pedagogical_outcome = jsonstore.CharField(
+        max_length=10, blank=True, choices=PedagogicalOutcome.choices
+    )
+    director_outcome = jsonstore.CharField(
+        max_length=10, blank=True, choices=DirectorOutcome.choices
+    )
 
     class Meta:
         verbose_name = _("expertise process")

@@ -18,6 +18,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from council.models import Council, Session
 from documents.models import Document, Review
+from documents.services import review_acting_expert_set
 from notifications.models import Kind
 from notifications.services import Notice, notify, notify_bulk, notify_many
 
@@ -59,7 +60,7 @@ def task_assigned(task: Any, document: Document) -> None:
         deadlines_arm(review)
         if task.owner_id != review.expert_id:
             # The substitute may open the document they review (documents_visible_to).
-            Review.objects.filter(pk=review.pk).update(acting_expert=task.owner)
+            review_acting_expert_set(review=review, acting_expert=task.owner)
     if task.data.get("acting_for"):
         params["acting_for"] = User.objects.get(pk=task.data["acting_for"]).get_full_name()
     notify(

@@ -21,16 +21,23 @@ from documents.models import (
     DocumentVersion,
     EventKind,
     ExpertiseRound,
+    Opinion,
     Recommendation,
     Review,
     Stage,
 )
 from documents.services import (
     RecommendationAnswer,
+    document_author_change,
     document_create,
+    document_pedagogical_record,
+    document_register,
     document_set_stage,
     event_record,
     recommendations_answer,
+    review_acting_expert_set,
+    review_due_date_set,
+    review_hand_over,
     review_submit,
     round_decide,
     round_open,
@@ -40,6 +47,9 @@ from notifications.models import Kind
 
 from . import notices
 from .models import ExpertiseProcess
+
+# Opinions that ask the author for changes, and so need at least one recommendation.
+OPINIONS_WITH_RECOMMENDATIONS = (Opinion.APPROVE_WITH_CHANGES, Opinion.REVISE)
 
 
 def _flow() -> Any:
@@ -216,14 +226,11 @@ def review_complete(
     review = Review.objects.select_related("round__version").get(pk=activation.task.data["review"])
     if activation.task.owner_id != actor.pk:
         raise ValidationError(_("This review is assigned to another expert."))
-    if opinion in ("approve_with_changes", "revise") and not any(
-        t.strip() for t in recommendations
-    ):
+    if opinion in OPINIONS_WITH_RECOMMENDATIONS and not any(t.strip() for t in recommendations):
         # Here and not only on the page: the API's reviews go through this service too.
         raise ValidationError(_("Write at least one recommendation for this opinion."))
     if review.expert_id != actor.pk:  # a substitute acting for the expert
-        review.acting_expert = actor
-        review.save(update_fields=["acting_expert"])
+        review_acting_expert_set(review=review, acting_expert=actor)
     review_submit(review=review, opinion=opinion, comment=comment, recommendations=recommendations)
     notices.deadlines_cancel(review)
     document = activation.process.document
@@ -335,10 +342,19 @@ def task_perform(*, task: Any, actor: User, step: Any) -> Any:
 
 def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], actor: User) -> None:
     """Release each document's "Council session" task with the decision in the confirmed
-    protocol: (document, AgendaItem.Decision value, the protocol's wording)."""
+    protocol: (document, AgendaItem.Decision value, the protocol's wording). All of them or
+    none."""
+    with transaction.atomic():
+        _council_decisions_apply(decisions=decisions, actor=actor)
+
+
+def _council_decisions_apply(
+    *, decisions: Sequence[tuple[Document, str, str]], actor: User
+) -> None:
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
+    Route = ExpertiseProcess.CouncilRoute
     flow = _flow()
     for document, decision, wording in decisions:
         task = Task.objects.get(
@@ -346,11 +362,11 @@ def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], a
             flow_task=flow.council_session,
             status=STATUS.NEW,
         )
-        route = decision if decision in ("recommend_approval", "return") else "postpone"
-        if route == "recommend_approval":
+        route = Route.of(decision)
+        if route == Route.RECOMMEND_APPROVAL:
             document_set_stage(document=document, stage=Stage.PEDAGOGICAL)
             kind = EventKind.COUNCIL_DECIDED
-        elif route == "return":
+        elif route == Route.RETURN:
             document_set_stage(document=document, stage=Stage.REVISION)
             kind = EventKind.RETURNED_TO_AUTHOR
         else:
@@ -363,7 +379,7 @@ def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], a
             note=wording,
         )
         flow.council_session.run(task, decision=route)
-        if route == "return":
+        if route == Route.RETURN:
             _tell_author_returned(document, wording)
 
 
@@ -379,6 +395,8 @@ def pedagogical_record(
     process: ExpertiseProcess = activation.process
     document = Document.objects.get(pk=process.document_id)
     if considered:
+        # Who would approve it, without assigning anyone yet: the director's task is
+        # created (and its "acting for" recorded) when this step completes.
         if _flow().instance.director_of(activation) is None:
             raise ValidationError(
                 _(
@@ -386,20 +404,11 @@ def pedagogical_record(
                     "administrator to set one up (role “Director”)."
                 )
             )
-        if not protocol_number.strip() or considered_on is None:
-            raise ValidationError(_("Enter the pedagogical council's protocol number and date."))
-        if considered_on > timezone.localdate():
-            raise ValidationError(_("The date cannot be in the future."))
-        document.pedagogical_protocol_number = protocol_number.strip()
-        document.pedagogical_reviewed_on = considered_on
-        document.stage = Stage.DIRECTOR
-        document.save(
-            update_fields=[
-                "pedagogical_protocol_number",
-                "pedagogical_reviewed_on",
-                "stage",
-                "updated_at",
-            ]
+        document_pedagogical_record(
+            document=document,
+            actor=actor,
+            protocol_number=protocol_number,
+            considered_on=considered_on,
         )
         event_record(
             document=document,
@@ -408,10 +417,10 @@ def pedagogical_record(
             version_number=document.version_count,
             note=f"№{document.pedagogical_protocol_number}, {considered_on:%d.%m.%Y}",
         )
-        process.pedagogical_outcome = "considered"
+        process.pedagogical_outcome = ExpertiseProcess.PedagogicalOutcome.CONSIDERED
     else:
         _return_to_author(document=document, actor=actor, reason=reason)
-        process.pedagogical_outcome = "returned"
+        process.pedagogical_outcome = ExpertiseProcess.PedagogicalOutcome.RETURNED
     process.save()
     activation.execute()
     if not considered:
@@ -420,32 +429,10 @@ def pedagogical_record(
 
 def document_approve(*, activation: Any, actor: User, approve: bool, reason: str) -> None:
     """The director's "Бекитем": register the document, or send it back to its author."""
-    from accounts.models import School
-
     process: ExpertiseProcess = activation.process
     document = Document.objects.get(pk=process.document_id)
     if approve:
-        # Numbering per school and academic year, serialized on the school's row.
-        School.objects.select_for_update().get(pk=document.school_id)
-        year = document.academic_year
-        count = Document.objects.filter(
-            school_id=document.school_id, academic_year=year, stage=Stage.APPROVED
-        ).count()
-        document.registry_number = f"{year.starts_on.year}-{count + 1:03d}"
-        document.approved_by = actor
-        document.approver_position = actor.position
-        document.approved_at = timezone.now()
-        document.stage = Stage.APPROVED
-        document.save(
-            update_fields=[
-                "registry_number",
-                "approved_by",
-                "approver_position",
-                "approved_at",
-                "stage",
-                "updated_at",
-            ]
-        )
+        document_register(document=document, actor=actor)
         event_record(
             document=document,
             actor=actor,
@@ -453,13 +440,13 @@ def document_approve(*, activation: Any, actor: User, approve: bool, reason: str
             version_number=document.version_count,
             note=document.registry_number,  # shown with its label in the reader's language
         )
-        process.director_outcome = "approved"
+        process.director_outcome = ExpertiseProcess.DirectorOutcome.APPROVED
         from .tasks import approval_sheet_enqueue
 
         approval_sheet_enqueue(document.pk)
     else:
         _return_to_author(document=document, actor=actor, reason=reason)
-        process.director_outcome = "returned"
+        process.director_outcome = ExpertiseProcess.DirectorOutcome.RETURNED
     process.save()
     activation.execute()
     if approve:
@@ -526,8 +513,6 @@ def review_extend(*, review: Review, actor: User, due_date: datetime.date) -> Re
     """The chair gives one expert more time; their reminders follow the new date."""
     document = review.round.document
     _require_chair_of(document, actor)
-    if due_date < timezone.localdate():
-        raise ValidationError(_("The due date cannot be in the past."))
     process = ExpertiseProcess.objects.get(document=document)
     with _flow().lock(process.pk), transaction.atomic():
         return _review_extend_locked(review=review, actor=actor, due_date=due_date)
@@ -539,10 +524,7 @@ def _review_extend_locked(*, review: Review, actor: User, due_date: datetime.dat
         pk=review.pk
     )
     document = review.round.document
-    if review.submitted_at is not None or review.replaced_by_id is not None:
-        raise ValidationError(_("This review is no longer open."))
-    review.due_date = due_date
-    review.save(update_fields=["due_date"])
+    review_due_date_set(review=review, actor=actor, due_date=due_date)
     notices.deadlines_arm(review)
     event_record(
         document=document,
@@ -574,23 +556,20 @@ def review_replace(*, review: Review, actor: User, expert: User) -> Review:
             raise ValidationError(
                 _("Experts must be members of this year's council, and not the document's author.")
             )
-        if review.round.reviews.filter(expert=expert).exists():
-            raise ValidationError(_("This member already reviews the document in this round."))
+        new = review_hand_over(review=review, actor=actor, expert=expert)
         task = notices.open_review_task(review)
         if task is None or task.status != STATUS.ASSIGNED:
             raise ValidationError(_("This review is no longer open."))
-        new = Review.objects.create(round=review.round, expert=expert, due_date=review.due_date)
-        review.replaced_by = new
-        review.save(update_fields=["replaced_by"])
         notices.deadlines_cancel(review)
         owner = acting_assignee(expert)
         if owner.pk == document.author_id:
             owner = expert  # nobody acts on their own document
-        task.owner = owner
         task.data = {"expert": expert.pk, "review": new.pk}
         if owner.pk != expert.pk:
             task.data["acting_for"] = expert.pk
-        task.save(update_fields=["owner", "data"])
+        # viewflow's own transition (it checks the task is still assigned and saves it);
+        # who may hand it over was checked above.
+        task.flow_task.activation_class(task).reassign(user=owner)
         event_record(
             document=document,
             actor=actor,
@@ -644,12 +623,11 @@ def task_reassign(*, task: Any, actor: User, new_owner: User) -> Any:
         previous = task.owner
         node = task.flow_task.name
         if node in AUTHOR_NODES:
-            document.author = new_owner
-            document.save(update_fields=["author", "updated_at"])
-        # The transition method checks the source state only; who may act was checked above.
-        activation.reassign(user=new_owner)
+            document_author_change(document=document, actor=actor, author=new_owner)
+        # The new owner acts for nobody. viewflow's transition saves the task with its new
+        # owner; it checks the source state only, who may act was checked above.
         task.data.pop("acting_for", None)
-        task.save(update_fields=["data"])
+        activation.reassign(user=new_owner)
         event_record(
             document=document,
             actor=actor,

@@ -32,6 +32,7 @@ from documents.models import Document, Review
 from documents.services import RecommendationAnswer, document_update, recommendations_answer
 
 from . import forms, services
+from .models import ExpertiseProcess
 from .selectors import rounds_for
 
 
@@ -134,7 +135,7 @@ class ScreenView(TaskView):
         if previous is not None:
             # A revised document goes, by default, to the experts of the last round.
             initial["experts"] = [r.expert_id for r in previous.reviews.all()]
-            initial["action"] = "accept"
+            initial["action"] = ExpertiseProcess.Screening.ACCEPT
         form = forms.ScreenForm(candidates=self.candidates(), initial=initial)
         return self.render(form=form, previous_round=previous, rounds=self.rounds())
 
@@ -142,7 +143,7 @@ class ScreenView(TaskView):
         form = forms.ScreenForm(request.POST, candidates=self.candidates())
         if form.is_valid():
             data = form.cleaned_data
-            if data["action"] == "accept":
+            if data["action"] == ExpertiseProcess.Screening.ACCEPT:
                 ok = self.run_service(
                     lambda: services.screening_accept(
                         activation=self.activation,
@@ -187,7 +188,8 @@ class ReviewView(TaskView):
         formset = forms.RecommendationFormSet(request.POST, prefix="rec")
         if form.is_valid() and formset.is_valid():
             texts = formset.texts()
-            if form.cleaned_data["opinion"] in ("approve_with_changes", "revise") and not texts:
+            opinion = form.cleaned_data["opinion"]
+            if opinion in services.OPINIONS_WITH_RECOMMENDATIONS and not texts:
                 form.add_error(None, _("Write at least one recommendation for this opinion."))
             elif self.run_service(
                 lambda: services.review_complete(
@@ -351,7 +353,7 @@ class PedagogicalView(TaskView):
                 lambda: services.pedagogical_record(
                     activation=self.activation,
                     actor=request.user,
-                    considered=data["outcome"] == "considered",
+                    considered=data["outcome"] == ExpertiseProcess.PedagogicalOutcome.CONSIDERED,
                     protocol_number=data.get("protocol_number") or "",
                     considered_on=data.get("considered_on"),
                     reason=data.get("reason") or "",
@@ -378,12 +380,12 @@ class ApproveView(TaskView):
                 lambda: services.document_approve(
                     activation=self.activation,
                     actor=request.user,
-                    approve=data["outcome"] == "approve",
+                    approve=data["outcome"] == ExpertiseProcess.DirectorDecision.APPROVE,
                     reason=data.get("reason") or "",
                 ),
                 form,
             ):
-                if data["outcome"] == "approve":
+                if data["outcome"] == ExpertiseProcess.DirectorDecision.APPROVE:
                     return self.done(_("The document is approved and registered."))
                 return self.done(_("The document was returned to its author."))
         return self.render(form=form, rounds=self.rounds())

@@ -15,10 +15,12 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents.models import Review, Stage
+from council.models import AgendaItem
+from documents.models import Document, Review, Stage
 from flows import services as flow_services
+from flows.models import ExpertiseProcess
 from tests.conftest import build_world
-from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+from tests.flows.test_expertise_story import create_and_submit, open_tasks, review_post, the_task
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,3 +91,81 @@ def test_two_last_reviews_at_once_make_exactly_one_consolidation(monkeypatch):
     assert not process_tasks.filter(status=STATUS.ERROR).exists()
     document.refresh_from_db()
     assert document.stage == Stage.DECISION
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_in_one_school_and_year_at_once_are_numbered_001_and_002(monkeypatch):
+    """Two directors' approvals of one school and year at the same moment, each in its own
+    thread and connection: both succeed, and the registry numbers are …-001 and …-002.
+    Different documents are different processes, so the flow lock does not serialize
+    them; the school's row lock around the registry number does (verified: without it,
+    both count the same approvals and the second approval fails on the unique number)."""
+    from documents import services as document_services
+    from tests.council.test_council_year import through_expertise
+
+    assert connection.vendor == "postgresql", "row locks are only real on PostgreSQL"
+    world = build_world()
+    documents = [
+        through_expertise(world, world.author, "Өнүгүү программасы"),
+        through_expertise(world, world.teacher2, "Билим берүү программасы"),
+    ]
+    flow_services.council_decisions_apply(
+        decisions=[(d, AgendaItem.Decision.RECOMMEND_APPROVAL, "Протокол №1") for d in documents],
+        actor=world.chair,
+    )
+    for task in open_tasks(world.chair, "pedagogical"):
+        response = world.client(world.chair).post(
+            reverse("flows:task", args=[task.pk]),
+            {
+                "outcome": ExpertiseProcess.PedagogicalOutcome.CONSIDERED,
+                "protocol_number": "3",
+                "considered_on": timezone.localdate().isoformat(),
+            },
+        )
+        assert response.status_code == 302
+    approvals = open_tasks(world.director, "approve")
+    assert len(approvals) == 2
+
+    # Both reach the count together (the barrier); each then holds its transaction open a
+    # moment after counting, so that without the lock both would count zero approvals.
+    original = document_services.registry_number_next
+
+    def slow_registry_number_next(**kwargs):
+        number = original(**kwargs)
+        time.sleep(0.6)
+        return number
+
+    monkeypatch.setattr(document_services, "registry_number_next", slow_registry_number_next)
+    barrier = threading.Barrier(len(approvals))
+    results: dict[int, int] = {}
+    errors: list[BaseException] = []
+
+    def approve(task):
+        try:
+            client = Client(raise_request_exception=True)
+            client.force_login(world.director)
+            barrier.wait()
+            response = client.post(
+                reverse("flows:task", args=[task.pk]),
+                {"outcome": ExpertiseProcess.DirectorDecision.APPROVE, "reason": ""},
+            )
+            results[task.pk] = response.status_code
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(task,)) for task in approvals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert not errors, errors
+    assert list(results.values()) == [302, 302]
+    year = world.year.starts_on.year
+    approved = Document.objects.filter(pk__in=[d.pk for d in documents])
+    assert sorted(approved.values_list("stage", "registry_number")) == [
+        (Stage.APPROVED, f"{year}-001"),
+        (Stage.APPROVED, f"{year}-002"),
+    ]

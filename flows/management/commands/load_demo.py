@@ -25,9 +25,9 @@ from accounts.models import (
     User,
 )
 from accounts.roles import Role
-from council.models import Council, CouncilMember, MemberCategory
+from council.models import AgendaItem, Council, CouncilMember, MemberCategory
 from council.services import council_roles_sync
-from documents.models import Document, DocumentType, Recommendation
+from documents.models import Document, DocumentType, ExpertiseRound, Opinion, Recommendation
 from documents.samples import sample_docx, sample_pdf
 from documents.services import RecommendationAnswer, document_create, document_update
 from documents.uploads import validate_document_upload
@@ -344,7 +344,11 @@ class Command(BaseCommand):
                     heard=f"{people['chair'].get_short_name()} — {item.title}",
                     speakers="Мамытов Ү.Ж., Осмонова А.Т.",
                     resolution="Бир добуштан кабыл алынсын.",
-                    decision="recommend_approval" if item.document_id else "other",
+                    decision=(
+                        AgendaItem.Decision.RECOMMEND_APPROVAL
+                        if item.document_id
+                        else AgendaItem.Decision.OTHER
+                    ),
                     votes_for=5,
                     votes_against=0,
                     votes_abstained=0,
@@ -396,7 +400,7 @@ class Command(BaseCommand):
             people,
             doc,
             "expert1",
-            "approve_with_changes",
+            Opinion.APPROVE_WITH_CHANGES,
             ["Максаттарды өлчөнө турган көрсөткүчтөр менен толуктоо."],
         )
         # two experts still to review: in expertise
@@ -413,11 +417,14 @@ class Command(BaseCommand):
             people,
             doc,
             "expert2",
-            "revise",
+            Opinion.REVISE,
             ["Адабияттардын тизмесин жаңылоо.", "Баалоо критерийлерин кошуу."],
         )
-        self.review(people, doc, "expert3", "approve", [])
-        self.decide(people, doc, "revise", "Эксперттердин сунуштарын эске алыңыз.")  # in revision
+        self.review(people, doc, "expert3", Opinion.APPROVE, [])
+        # In revision:
+        self.decide(
+            people, doc, ExpertiseRound.Decision.REVISE, "Эксперттердин сунуштарын эске алыңыз."
+        )
 
         doc = self.new_document(
             people,
@@ -429,9 +436,11 @@ class Command(BaseCommand):
         )
         services.document_submit(document=doc, actor=people["secretary"])
         self.screen(people, doc, ["expert1", "expert2"])
-        self.review(people, doc, "expert1", "revise", ["Ар бир чейрекке отурум пландаштыруу."])
-        self.review(people, doc, "expert2", "approve", [])
-        self.decide(people, doc, "revise")
+        self.review(
+            people, doc, "expert1", Opinion.REVISE, ["Ар бир чейрекке отурум пландаштыруу."]
+        )
+        self.review(people, doc, "expert2", Opinion.APPROVE, [])
+        self.decide(people, doc, ExpertiseRound.Decision.REVISE)
         recs = list(Recommendation.objects.filter(review__round__document=doc))
         revised = SimpleUploadedFile("document.docx", sample_docx(WORK_PLAN_V2))
         revised_info = validate_document_upload(revised)
@@ -459,9 +468,10 @@ class Command(BaseCommand):
             task=self.task(doc, "revise"), actor=people["secretary"], step=revise_and_resubmit
         )
         self.screen(people, doc, ["expert1", "expert2"])
-        self.review(people, doc, "expert1", "approve", [])
-        self.review(people, doc, "expert2", "approve", [])
-        self.decide(people, doc, "recommend")  # recommended to a council session
+        self.review(people, doc, "expert1", Opinion.APPROVE, [])
+        self.review(people, doc, "expert2", Opinion.APPROVE, [])
+        # Recommended to a council session:
+        self.decide(people, doc, ExpertiseRound.Decision.RECOMMEND)
         self.first_session(people, doc)  # → the council recommends it → awaiting the director
 
         doc = self.new_document(
@@ -469,8 +479,8 @@ class Command(BaseCommand):
         )
         services.document_submit(document=doc, actor=people["teacher2"])
         self.screen(people, doc, ["expert2", "expert3"])
-        self.review(people, doc, "expert2", "approve", [])
+        self.review(people, doc, "expert2", Opinion.APPROVE, [])
         self.review(
-            people, doc, "expert3", "approve_with_changes", ["Үй тапшырмасын так көрсөтүү."]
+            people, doc, "expert3", Opinion.APPROVE_WITH_CHANGES, ["Үй тапшырмасын так көрсөтүү."]
         )
         # all reviews in: awaiting the chair's decision

@@ -86,7 +86,7 @@ def test_a_list_costs_the_same_for_5_and_50_rows(world, persona, url_name, prepa
 
 
 def test_the_document_page_costs_the_same_with_more_reviews(world):
-    from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+    from tests.helpers import create_and_submit, review_post, the_task
 
     client = world.client(world.chair)
     document = create_and_submit(world)

@@ -265,7 +265,7 @@ def test_two_documents_recommended_at_once_open_one_agenda_step(monkeypatch):
 
     from council import services as council_services
     from tests.conftest import build_world
-    from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+    from tests.helpers import create_and_submit, review_post, the_task
 
     assert connection.vendor == "postgresql"
     world = build_world()

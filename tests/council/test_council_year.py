@@ -17,7 +17,7 @@ from council.models import AgendaItem, Protocol, Session
 from documents.models import Document, DocumentEvent, EventKind, Stage
 from flows import tasks
 from flows.models import ExpertiseProcess
-from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+from tests.helpers import create_and_submit, review_post, the_task
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def protocol_post(session: Session, present, decisions: dict, secretary=None) ->
     return data
 
 
-def test_a_year_of_the_council(world):
+def test_a_year_of_the_council(world, step):
     council = world.council
     council.secretary = None  # 5.4: elected at the first session
     council.save()
@@ -94,12 +94,14 @@ def test_a_year_of_the_council(world):
     q4_day = year.quarter_bounds()[3][0] + datetime.timedelta(days=20)
     members = [world.chair, world.expert1, world.expert2, world.expert3, world.secretary]
 
+    step("1. The work plan and the program go through the expertise")
     plan = through_expertise(
         world, world.secretary, "ИМКнын 2026–2027 окуу жылына иш планы", "work_plan"
     )
     program = through_expertise(world, world.author, "Өнүгүү программасы")
 
     # Session №1: the secretary's election and the work plan.
+    step("2. Session №1 elects the secretary and approves the work plan")
     first = schedule(world, q1_day, [plan], free="Катчыны шайлоо")
     assert first.is_first and first.quarter == 1
     chair = world.client(world.chair)
@@ -131,6 +133,7 @@ def test_a_year_of_the_council(world):
     assert first.status == Session.Status.CLOSED
 
     # The protocol's files, rendered by the worker after the commit.
+    step("3. The protocol's files are rendered")
     assert tasks.render_protocol(protocol.pk)
     protocol.refresh_from_db()
     text = pdf_text(protocol.pdf)
@@ -138,6 +141,7 @@ def test_a_year_of_the_council(world):
     assert chair.get(reverse("council:protocol_file", args=[first.pk, "docx"])).status_code == 200
 
     # The pedagogical council ("Каралды") and the director ("Бекитем").
+    step("4. The pedagogical council considers the plan and the director approves it")
     ped = the_task(world.chair, "pedagogical")
     chair.post(
         reverse("flows:task", args=[ped.pk]),
@@ -178,6 +182,7 @@ def test_a_year_of_the_council(world):
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
 
     # Read-only after approval: no edit, no task, versions unchanged.
+    step("5. The approved plan is read-only")
     author = world.client(world.secretary)
     assert author.get(reverse("documents:edit", args=[plan.pk])).status_code == 302
     assert author.post(reverse("documents:submit", args=[plan.pk])).status_code == 302
@@ -188,6 +193,7 @@ def test_a_year_of_the_council(world):
     ).exists()
 
     # Quarter 2: the secretary writes; the council returns the program to its author.
+    step("6. Quarter 2: the council returns the program to its author")
     second = schedule(world, q2_day, [program])
     assert (second.quarter, second.is_first) == (2, False)
     assert chair.get(reverse("council:protocol_edit", args=[second.pk])).status_code == 403
@@ -209,6 +215,7 @@ def test_a_year_of_the_council(world):
     ).exists()
 
     # The year-end session and the annual report.
+    step("7. The year-end session and the annual report")
     last = schedule(world, q4_day, free="Окуу жылынын жыйынтыктары", year_end=True)
     secretary.post(
         reverse("council:protocol_edit", args=[last.pk]),

@@ -18,7 +18,7 @@ from viewflow.workflow.status import STATUS
 from documents.models import Review, Stage
 from flows import services as flow_services
 from tests.conftest import build_world
-from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+from tests.helpers import create_and_submit, review_post, the_task
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,7 +18,7 @@ from viewflow.workflow.status import STATUS
 from council.models import CouncilTask
 from documents.models import DocumentEvent, EventKind, Review
 from notifications.models import Kind, Notification
-from tests.flows.test_expertise_story import (
+from tests.helpers import (
     create_and_submit,
     document_fields,
     review_post,

@@ -227,6 +227,33 @@ def pytest_runtest_makereport(item, call):
             crash.message = f"[{recorder.title}] {crash.message}"
 
 
+@pytest.fixture
+def timeline_checked_against_registry(monkeypatch) -> list[tuple[str, set[str]]]:
+    """Every task page's POST writes only the timeline events that the registry
+    (flows/stages.py, NODES[node].events) says its node writes; returns what was seen."""
+    from documents.models import DocumentEvent
+    from flows.stages import NODES
+    from flows.views import TaskView
+
+    original = TaskView.dispatch
+    seen: list[tuple[str, set[str]]] = []
+
+    def dispatch(self, request, *args, **kwargs):
+        last = DocumentEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = original(self, request, *args, **kwargs)
+        node = self.task.flow_task.name
+        kinds = set(DocumentEvent.objects.filter(pk__gt=last).values_list("kind", flat=True))
+        assert kinds <= set(NODES[node].events), (
+            f"completing {node} wrote {sorted(kinds)}; flows/stages.py NODES[{node!r}].events "
+            f"lists {list(NODES[node].events)}"
+        )
+        seen.append((node, kinds))
+        return response
+
+    monkeypatch.setattr(TaskView, "dispatch", dispatch)
+    return seen
+
+
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed():
     """A broker failure in one test must not make the next skip its publishes."""

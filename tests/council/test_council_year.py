@@ -19,7 +19,8 @@ from flows import tasks
 from flows.models import ExpertiseProcess
 from tests.helpers import create_and_submit, review_post, the_task
 
-pytestmark = pytest.mark.django_db
+# Every step's timeline events are checked against the registry of nodes (flows/stages.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("timeline_checked_against_registry")]
 
 
 def pdf_text(field) -> str:

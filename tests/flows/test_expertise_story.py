@@ -35,7 +35,8 @@ from tests.helpers import (
     the_task,
 )
 
-pytestmark = pytest.mark.django_db
+# Every step's timeline events are checked against the registry of nodes (flows/stages.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("timeline_checked_against_registry")]
 
 
 @dataclass

@@ -351,3 +351,21 @@ def test_the_inbox_says_for_whom_a_substitute_acts(world):
     assert response.status_code == 200
     review = document.rounds.get().reviews.get()
     assert review.expert == world.expert1 and review.acting_expert == world.expert3
+
+
+def test_it_gives_the_author_the_reason_of_a_return_for_formal_fixes(world):
+    from tests.helpers import create_and_submit
+
+    create_and_submit(world)
+    chair = ApiClient(world.chair)
+    screen = the_task(chair, "screen")
+    response = chair.post_json(
+        f"{API}/tasks/{screen['id']}/screen",
+        {"action": "return", "reason": "Титулдук баракты кошуңуз."},
+    )
+    assert response.status_code == 200, response.content
+    author = ApiClient(world.author)
+    fix = the_task(author, "fix")
+    detail = author.get(f"{API}/tasks/{fix['id']}").json()
+    assert detail["return_reason"] == "Титулдук баракты кошуңуз."
+    assert detail["open_recommendations"] == []

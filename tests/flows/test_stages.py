@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 
 from documents.models import Document, EventKind, Stage
+from documents.services import event_record
 from flows.chart import stage_steps
 from flows.flows import ExpertiseFlow
+from flows.selectors import return_reason
 from flows.stages import (
     MAIN_STEPS,
     NODES,
@@ -119,3 +121,27 @@ def test_it_counts_a_document_in_every_stage_on_the_dashboard_and_its_lists(worl
         assert listed.status_code == 200, group
         titles = {d.title for d in listed.context["page"].object_list}
         assert titles == {f"Документ {s}" for s in stages_of_group(group)}, group
+
+
+@pytest.mark.django_db
+def test_it_gives_the_reason_of_the_latest_return_until_the_next_submission(world):
+    document = Document.objects.create(
+        title="План",
+        stage=Stage.RETURNED,
+        author=world.author,
+        school=world.school,
+        academic_year=world.year,
+        doc_type="lesson_plan",
+    )
+
+    def then(kind: str, note: str = "") -> str:
+        event_record(document=document, actor=world.chair, kind=kind, note=note)
+        return return_reason(document)
+
+    assert return_reason(document) == ""
+    assert then(EventKind.RETURNED, "Титулдук барак жок.") == "Титулдук барак жок."
+    assert then(EventKind.SUBMITTED) == ""
+    assert then(EventKind.RETURNED_TO_AUTHOR, "Педкеңеш кайтарды.") == "Педкеңеш кайтарды."
+    assert then(EventKind.REVIEWED, "approve") == "Педкеңеш кайтарды."
+    # A round's revision shows its recommendations instead of a reason.
+    assert then(EventKind.SENT_TO_REVISION, "Сунуштар.") == ""

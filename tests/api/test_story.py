@@ -11,7 +11,7 @@ from django.utils import timezone
 from council.models import Session
 from documents.models import Document, DocumentVersion, Recommendation, Stage
 from tests.conftest import docx_upload, pdf_upload
-from tests.council.test_council_year import protocol_post
+from tests.helpers import protocol_post
 
 from .conftest import ApiClient
 

@@ -18,7 +18,7 @@ from council.models import CouncilTask
 from council.services import council_tasks_due
 from flows.selectors import inbox_count
 from notifications.models import Kind, Notification
-from tests.council.test_council_year import protocol_post, schedule, through_expertise
+from tests.helpers import protocol_post, schedule, through_expertise
 
 pytestmark = pytest.mark.django_db
 

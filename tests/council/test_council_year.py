@@ -14,10 +14,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from council.models import AgendaItem, Protocol, Session
-from documents.models import Document, DocumentEvent, EventKind, Stage
+from documents.models import DocumentEvent, EventKind, Stage
 from flows import tasks
 from flows.models import ExpertiseProcess
-from tests.helpers import create_and_submit, review_post, the_task
+from tests.helpers import later_session, protocol_post, schedule, the_task, through_expertise
 
 # Every step's timeline events are checked against the registry of nodes (flows/stages.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("timeline_checked_against_registry")]
@@ -27,62 +27,6 @@ def pdf_text(field) -> str:
     with field.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
     return "\n".join(page.extract_text() for page in reader.pages)
-
-
-def through_expertise(world, author, title: str, doc_type: str = "development_program") -> Document:
-    """Submission → one expert approves → the chair recommends it to a council session."""
-    document = create_and_submit(world, client=world.client(author), title=title, doc_type=doc_type)
-    chair = world.client(world.chair)
-    screen = the_task(world.chair, "screen")
-    due = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
-    chair.post(
-        reverse("flows:task", args=[screen.pk]),
-        {"action": "accept", "experts": [world.expert1.pk], "due_date": due},
-    )
-    review = the_task(world.expert1, "review")
-    world.client(world.expert1).post(
-        reverse("flows:task", args=[review.pk]), review_post("approve", [])
-    )
-    decide = the_task(world.chair, "decide")
-    chair.post(reverse("flows:task", args=[decide.pk]), {"decision": "recommend", "reason": ""})
-    document.refresh_from_db()
-    assert document.stage == Stage.RECOMMENDED
-    return document
-
-
-def schedule(world, day: datetime.date, documents=(), free="", year_end=False) -> Session:
-    data = {
-        "date": day.isoformat(),
-        "place": "Мугалимдер бөлмөсү",
-        "documents": [d.pk for d in documents],
-        "free_items": free,
-    }
-    if year_end:
-        data["is_year_end"] = "on"
-    response = world.client(world.chair).post(reverse("council:session_new"), data)
-    assert response.status_code == 302, response.content.decode()
-    return Session.objects.latest("pk")
-
-
-def protocol_post(session: Session, present, decisions: dict, secretary=None) -> dict:
-    data = {"att-present": [u.pk for u in present]}
-    if secretary is not None:
-        data["sec-secretary"] = secretary.pk
-    for item in session.items.all():
-        decision, votes = decisions.get(item.position, ("", None))
-        prefix = f"item-{item.pk}"
-        data.update(
-            {
-                f"{prefix}-heard": f"{item.title}: баяндама",
-                f"{prefix}-speakers": "Сыдыкова Г.",
-                f"{prefix}-resolution": "Бир добуштан кабыл алынсын." if decision else "",
-                f"{prefix}-decision": decision,
-                f"{prefix}-votes_for": votes[0] if votes else "",
-                f"{prefix}-votes_against": votes[1] if votes else "",
-                f"{prefix}-votes_abstained": votes[2] if votes else "",
-            }
-        )
-    return data
 
 
 def test_a_year_of_the_council(world, step):
@@ -256,12 +200,6 @@ def test_a_year_of_the_council(world, step):
         and compliance["plan_approved"]
         and compliance["year_end_held"]
     )
-
-
-def later_session(world) -> Session:
-    """A session after the first (whose protocol has its own rules: 5.4)."""
-    schedule(world, world.year.starts_on + datetime.timedelta(days=2), free="Катчыны шайлоо")
-    return schedule(world, world.year.starts_on + datetime.timedelta(days=30), free="Маселе")
 
 
 def test_a_session_cannot_close_without_a_confirmed_protocol(world):

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from documents.models import Document, Stage
 from project.celery import app, enqueue_on_commit
 from tests.conftest import build_world
-from tests.council.test_council_year import through_expertise
+from tests.helpers import through_expertise
 
 ROOT = Path(__file__).resolve().parents[2]
 

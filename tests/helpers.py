@@ -2,8 +2,9 @@
 review as a browser posts them, a document submitted through the real endpoints, documents
 made in bulk, and a document taken to the council with its session and protocol form.
 
-Import them from here (never from another test module): a test file holds tests.
-`story_step` makes a long story's failure name its step."""
+A helper that more than one test file needs belongs here, not in a test module. A long
+story names the step that failed with `story_step` (a story split into step functions) or
+with the `step` fixture of tests/conftest.py (a story written as one function)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from documents.models import Document, Review
 from documents.services import RecommendationAnswer, recommendations_answer
 from flows import forms, services
 from flows.models import ExpertiseProcess
-from flows.selectors import inbox_tasks
+from flows.selectors import inbox_tasks, return_reason
+from flows.stages import AUTHOR_NODES
 
 from . import present
 from .pagination import MAX_PAGE_SIZE, ObjectId, paginate
@@ -101,19 +102,6 @@ def _own_task(request: HttpRequest, task_id: ObjectId) -> Task:
     )
 
 
-def _return_reason(document: Document) -> str:
-    event = (
-        document.events.filter(
-            kind__in=["returned", "returned_to_author", "submitted", "sent_to_revision"]
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if event is not None and event.kind in ("returned", "returned_to_author"):
-        return event.note
-    return ""
-
-
 @router.get("/{task_id}", response={200: TaskDetail, ERRORS: Problem}, url_name="task")
 def task_detail(request: HttpRequest, task_id: ObjectId) -> dict[str, Any]:
     """One of the caller's open tasks with what its step needs."""
@@ -135,11 +123,11 @@ def task_detail(request: HttpRequest, task_id: ObjectId) -> dict[str, Any]:
         previous = services.current_round(document)
         if previous is not None:
             data["previous_experts"] = [r.expert_id for r in previous.reviews.all()]
-    elif step in ("fix", "revise"):
+    elif step in AUTHOR_NODES:
         data["open_recommendations"] = [
             present.recommendation(r) for r in services.open_recommendations(document)
         ]
-        data["return_reason"] = _return_reason(document)
+        data["return_reason"] = return_reason(document)
     return data
 
 
@@ -297,7 +285,7 @@ def resubmit(request: HttpRequest, task_id: ObjectId, payload: ResubmitIn) -> di
         recommendations_answer(answers=given, version=None)
         return _("Saved. Submit the new version when it is ready.")
 
-    return _perform(request, task_id, ("fix", "revise"), work)
+    return _perform(request, task_id, AUTHOR_NODES, work)
 
 
 @router.post("/{task_id}/pedagogical", response=DONE, url_name="task_pedagogical")

@@ -15,12 +15,13 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from viewflow.workflow import chart
 from viewflow.workflow.status import STATUS
 
 from documents.models import Document, Stage
+
+from .stages import MAIN_STEPS, STAGES
 
 TASK_FONT = 14
 TASK_LINE_CHARS = 18
@@ -50,30 +51,18 @@ class Step:
     state: str  # "done", "current", "todo", "stopped"
 
 
-# The main path of the expertise, in order, and the stage that stands on each step.
-MAIN_STEPS: list[tuple[Any, tuple[str, ...]]] = [
-    (_("Draft"), (Stage.DRAFT,)),
-    (_("Screening by the chair"), (Stage.SCREENING, Stage.RETURNED)),
-    (_("Expert review"), (Stage.IN_EXPERTISE,)),
-    (_("Decision of the chair"), (Stage.DECISION, Stage.REVISION, Stage.REJECTED)),
-    (_("Council session"), (Stage.RECOMMENDED,)),
-    (_("Pedagogical council"), (Stage.PEDAGOGICAL,)),
-    (_("Approval by the director"), (Stage.DIRECTOR,)),
-    (_("Approved and registered"), (Stage.APPROVED,)),
-]
-
-
 def stage_steps(document: Document) -> list[Step]:
-    """The main steps with the document's place among them. A stage off the main path
-    (returned, in revision, rejected) shows on its step in its own words."""
-    current = next((i for i, (_l, stages) in enumerate(MAIN_STEPS) if document.stage in stages), 0)
+    """The main steps (stages.MAIN_STEPS) with the document's place among them. A stage
+    off the main path (returned, in revision, rejected) shows on its step in its own
+    words."""
+    entry = STAGES[document.stage]
+    current = entry.step
     steps = []
-    for i, (label, _stages) in enumerate(MAIN_STEPS):
+    for i, label in enumerate(MAIN_STEPS):
         if i < current or document.stage == Stage.APPROVED:
             steps.append(Step(str(label), "done"))
         elif i == current:
-            off_path = document.stage in (Stage.RETURNED, Stage.REVISION, Stage.REJECTED)
-            text = document.get_stage_display() if off_path else str(label)
+            text = document.get_stage_display() if entry.off_path else str(label)
             state = "stopped" if document.stage == Stage.REJECTED else "current"
             steps.append(Step(text, state))
         else:

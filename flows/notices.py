@@ -23,6 +23,7 @@ from notifications.models import Kind
 from notifications.services import Notice, notify, notify_bulk, notify_many
 
 from .models import Deadline
+from .stages import node_of
 
 
 def _msgid(lazy: Any) -> str:
@@ -50,7 +51,7 @@ def task_assigned(task: Any, document: Document) -> None:
         return
     task.assigned = timezone.now()  # viewflow 2.4 never fills it; SLA figures need it
     task.save(update_fields=["assigned"])
-    if task.flow_task.name in ("fix", "revise"):
+    if not node_of(task).tells_owner:
         return
     params = {"task_msgid": _msgid(task.flow_task.task_title), "document": document.title}
     review = None

@@ -14,6 +14,8 @@ from documents.selectors import (
     documents_visible_to,
 )
 
+from .stages import AUTHOR_NODES, CHAIR_NODES, NODES, RETURN_EVENTS, RETURN_REASON_ENDS, Holder
+
 
 def inbox_tasks(user: User) -> QuerySet[Task]:
     """The user's open tasks, with each task's document, in a fixed number of queries.
@@ -173,10 +175,23 @@ def timeline_for(user: User, document: Document, rounds: list[ExpertiseRound]) -
     return events
 
 
+def return_reason(document: Document) -> str:
+    """Why the document came back to its author, unless an expertise round sent it back
+    (its recommendations are shown instead): the newest return since the last submission."""
+    event = (
+        document.events.filter(kind__in=(*RETURN_EVENTS, *RETURN_REASON_ENDS))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if event is not None and event.kind in RETURN_EVENTS:
+        return event.note
+    return ""
+
+
 # Tasks of people who left, or whose role went to someone else.
 
-CHAIR_NODES = ("screen", "decide", "pedagogical")
-AUTHOR_NODES = ("fix", "revise")
+# CHAIR_NODES and AUTHOR_NODES (imported above from the registry, flows/stages.py) are
+# the steps that go to the council's chair and to the author.
 
 
 def can_manage_tasks(user: User) -> bool:
@@ -275,13 +290,13 @@ def unowned_tasks(school_id: int, *, person_id: int | None = None) -> list[dict[
             people.setdefault(council.chair_id, council.chair)
         if node in AUTHOR_NODES:
             candidate_ids = set(allowed)
-        elif node == "review" and council is not None:
+        elif NODES[node].holder == Holder.EXPERT and council is not None:
             candidate_ids &= members.get(council.pk, set())
         candidate_ids.discard(task.owner_id)
         suggested = None
         if node in CHAIR_NODES and council and council.chair_id in candidate_ids:
             suggested = council.chair_id
-        elif node == "approve" and len(candidate_ids) == 1:
+        elif NODES[node].holder == Holder.DIRECTOR and len(candidate_ids) == 1:
             suggested = next(iter(candidate_ids))
         rows.append(
             {

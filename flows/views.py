@@ -33,7 +33,7 @@ from documents.services import RecommendationAnswer, document_update, recommenda
 
 from . import forms, services
 from .models import ExpertiseProcess
-from .selectors import rounds_for
+from .selectors import return_reason, rounds_for
 
 
 @login_required
@@ -247,18 +247,7 @@ class ResubmitView(TaskView):
         )
 
     def return_reason(self) -> str:
-        """Why the document came back, unless an expertise round sent it back (its
-        recommendations are shown instead): the newest return since the last submission."""
-        event = (
-            self.document.events.filter(
-                kind__in=["returned", "returned_to_author", "submitted", "sent_to_revision"]
-            )
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        if event is not None and event.kind in ("returned", "returned_to_author"):
-            return event.note
-        return ""
+        return return_reason(self.document)
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         recs = services.open_recommendations(self.document)

@@ -20,47 +20,23 @@ from viewflow.workflow.status import STATUS
 
 from accounts.models import AcademicYear, MethodicalAssociation, School, User
 from common.params import parse_id
-from documents.models import Document, DocumentType, Review, Stage
+from documents.models import Document, DocumentType, Review
 from documents.selectors import documents_visible_to
+from flows.stages import STAGES, DashboardGroup, flow_nodes, stages_of_group
 
 from .extraction import fold
 from .stats import EpochSeconds, PercentileCont, on_postgresql, percentile_cont
 
-# The dashboard's stages, each a group of the flow's finer `Stage`s. Formal fixes
-# (RETURNED) count as revision: the author holds the pen in both.
+# The dashboard's stage groups and the measured nodes come from the flow's registry
+# (flows/stages.py), which maps every Stage and every node.
 STAGE_GROUPS: list[tuple[str, Any, tuple[str, ...]]] = [
-    ("draft", _("Draft"), (Stage.DRAFT,)),
-    ("in_expertise", _("In expertise"), (Stage.SCREENING, Stage.IN_EXPERTISE, Stage.DECISION)),
-    ("in_revision", _("In revision"), (Stage.RETURNED, Stage.REVISION)),
-    ("awaiting_council", _("Awaiting a council session"), (Stage.RECOMMENDED,)),
-    ("awaiting_pedagogical", _("Awaiting the pedagogical council"), (Stage.PEDAGOGICAL,)),
-    ("awaiting_director", _("Awaiting the director"), (Stage.DIRECTOR,)),
-    ("approved", _("Approved"), (Stage.APPROVED,)),
-    ("rejected", _("Rejected"), (Stage.REJECTED,)),
+    (group.value, group.label, stages_of_group(group)) for group in DashboardGroup
 ]
-GROUP_OF_STAGE = {stage: key for key, _label, stages in STAGE_GROUPS for stage in stages}
+GROUP_OF_STAGE = {stage: entry.group.value for stage, entry in STAGES.items()}
 STAGES_OF_GROUP = {key: stages for key, _label, stages in STAGE_GROUPS}
 GROUP_LABELS = {key: label for key, label, _stages in STAGE_GROUPS}
-
-# The nodes whose time is measured: the people's steps and the wait for a session.
-MEASURED_NODES = (
-    "screen",
-    "fix",
-    "review",
-    "decide",
-    "revise",
-    "council_session",
-    "pedagogical",
-    "approve",
-)
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 DOCUMENT = "process__expertiseprocess__document__"
-
-
-def flow_nodes() -> dict[str, Any]:
-    from flows.flows import ExpertiseFlow
-
-    return {name: getattr(ExpertiseFlow, name) for name in MEASURED_NODES}
 
 
 # ---------------------------------------------------------------------------------------

@@ -196,6 +196,64 @@ def world(db) -> World:
     return build_world()
 
 
+class StoryStep:
+    """Where a long story test stands: it calls `step("3. The experts review")` as it
+    reaches each step, and a failure is reported with the step it happened in (the
+    report's first line and a section "Story step")."""
+
+    def __init__(self) -> None:
+        self.title = ""
+
+    def __call__(self, title: str) -> None:
+        self.title = title
+
+
+@pytest.fixture
+def step() -> StoryStep:
+    return StoryStep()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    recorder = getattr(item, "funcargs", {}).get("step")
+    if not (report.failed and call.when == "call" and isinstance(recorder, StoryStep)):
+        return
+    if recorder.title and hasattr(report.longrepr, "addsection"):
+        report.longrepr.addsection("Story step", f"The story failed at: {recorder.title}")
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if crash is not None:
+            crash.message = f"[{recorder.title}] {crash.message}"
+
+
+@pytest.fixture
+def timeline_checked_against_registry(monkeypatch) -> list[tuple[str, set[str]]]:
+    """Every task page's POST writes only the timeline events that the registry
+    (flows/stages.py, NODES[node].events) says its node writes; returns what was seen."""
+    from documents.models import DocumentEvent
+    from flows.stages import NODES
+    from flows.views import TaskView
+
+    original = TaskView.dispatch
+    seen: list[tuple[str, set[str]]] = []
+
+    def dispatch(self, request, *args, **kwargs):
+        last = DocumentEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = original(self, request, *args, **kwargs)
+        node = self.task.flow_task.name
+        kinds = set(DocumentEvent.objects.filter(pk__gt=last).values_list("kind", flat=True))
+        assert kinds <= set(NODES[node].events), (
+            f"completing {node} wrote {sorted(kinds)}; flows/stages.py NODES[{node!r}].events "
+            f"lists {list(NODES[node].events)}"
+        )
+        seen.append((node, kinds))
+        return response
+
+    monkeypatch.setattr(TaskView, "dispatch", dispatch)
+    return seen
+
+
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed():
     """A broker failure in one test must not make the next skip its publishes."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from accounts.models import User
 from documents.models import Document, Stage
+from flows.stages import NODES
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +27,20 @@ def test_the_demo_school_loads_once_with_documents_at_several_stages():
         Stage.DIRECTOR,
     } <= stages
     assert Document.objects.count() == 6
+    # The registry's stage of each node is where the flow's services leave the document.
+    open_tasks = Task.objects.filter(status__in=(STATUS.NEW, STATUS.ASSIGNED)).select_related(
+        "process__expertiseprocess__document"
+    )
+    seen = set()
+    for task in open_tasks:
+        document = task.process.expertiseprocess.document
+        node = task.flow_task.name
+        seen.add(node)
+        assert NODES[node].stage == document.stage, (
+            f"{document}: at node {node} the registry says {NODES[node].stage}, "
+            f"the document is {document.stage}"
+        )
+    assert {"screen", "review", "decide", "revise", "approve"} <= seen
     for username in (
         "teacher",
         "chair",

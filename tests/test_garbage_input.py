@@ -276,7 +276,7 @@ def task_scene(scene: Scene) -> None:
 
     from django.utils import timezone
 
-    from tests.flows.test_expertise_story import create_and_submit, review_post
+    from tests.helpers import create_and_submit, review_post
 
     world = scene.world
     chair, expert3 = world.client(world.chair), world.client(world.expert3)
@@ -307,7 +307,7 @@ def task_scene(scene: Scene) -> None:
 
 
 def _task(user: User, node: str, title: str):
-    from tests.flows.test_expertise_story import open_tasks
+    from tests.helpers import open_tasks
 
     tasks = [t for t in open_tasks(user, node) if t.process.coerced.document.title == title]
     assert len(tasks) == 1, (user, node, title, tasks)

@@ -17,7 +17,7 @@ from council.models import Session
 from documents.models import Document, Review
 from notifications.models import Notification
 from tests.conftest import pdf_upload
-from tests.flows.test_expertise_story import create_and_submit, document_fields, the_task
+from tests.helpers import create_and_submit, document_fields, the_task
 
 pytestmark = pytest.mark.django_db
 

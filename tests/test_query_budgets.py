@@ -10,46 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from documents.models import Document
-from documents.services import document_create
-from documents.uploads import validate_document_upload
-from flows import services
-from tests.conftest import pdf_upload
+from tests.helpers import assign_experts, make_documents
 
 pytestmark = pytest.mark.django_db
-
-
-def make_documents(world, count: int, start: int = 0) -> list[Document]:
-    documents = []
-    for i in range(start, start + count):
-        upload = pdf_upload()
-        document = document_create(
-            author=world.author,
-            doc_type="lesson_plan",
-            title=f"Сабактын планы №{i}",
-            academic_year=world.year,
-            methodical_association=world.association,
-            upload=upload,
-            upload_info=validate_document_upload(upload),
-        )
-        services.document_submit(document=document, actor=world.author)
-        documents.append(document)
-    return documents
-
-
-def assign_experts(world, documents) -> None:
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
-    due = timezone.localdate() + datetime.timedelta(days=5)
-    for task in Task.objects.filter(owner=world.chair, status=STATUS.ASSIGNED):
-        services.task_perform(
-            task=task,
-            actor=world.chair,
-            step=lambda act: services.screening_accept(
-                activation=act, actor=world.chair, experts=[world.expert1], due_date=due
-            ),
-        )
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
@@ -86,7 +49,7 @@ def test_a_list_costs_the_same_for_5_and_50_rows(world, persona, url_name, prepa
 
 
 def test_the_document_page_costs_the_same_with_more_reviews(world):
-    from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+    from tests.helpers import create_and_submit, review_post, the_task
 
     client = world.client(world.chair)
     document = create_and_submit(world)

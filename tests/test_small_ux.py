@@ -18,7 +18,7 @@ from accounts.dates import parse_day
 from council.models import Session
 from documents.models import Document, Stage
 from tests.conftest import PASSWORD
-from tests.flows.test_expertise_story import create_and_submit, document_fields, the_task
+from tests.helpers import create_and_submit, document_fields, the_task
 
 pytestmark = pytest.mark.django_db
 

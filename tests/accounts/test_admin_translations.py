@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from tests.flows.test_expertise_story import create_and_submit
+from tests.helpers import create_and_submit
 
 pytestmark = pytest.mark.django_db
 

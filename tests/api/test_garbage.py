@@ -50,7 +50,7 @@ def test_garbage_is_refused_with_a_problem(world):
 
 
 def test_a_due_date_in_the_past_is_refused_like_on_the_page(world):
-    from tests.flows.test_expertise_story import create_and_submit
+    from tests.helpers import create_and_submit
 
     create_and_submit(world)
     chair = ApiClient(world.chair)

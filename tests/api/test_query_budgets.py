@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from council.services import session_schedule
-from tests.test_query_budgets import assign_experts, make_documents
+from tests.helpers import assign_experts, make_documents
 
 from .conftest import ApiClient
 

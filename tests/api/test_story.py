@@ -11,7 +11,7 @@ from django.utils import timezone
 from council.models import Session
 from documents.models import Document, DocumentVersion, Recommendation, Stage
 from tests.conftest import docx_upload, pdf_upload
-from tests.council.test_council_year import protocol_post
+from tests.helpers import protocol_post
 
 from .conftest import ApiClient
 
@@ -27,12 +27,13 @@ def the_task(client: ApiClient, step: str) -> dict:
     return tasks[0]
 
 
-def test_a_document_goes_through_two_rounds_through_the_api(world):
+def test_a_document_goes_through_two_rounds_through_the_api(world, step):
     author, chair = ApiClient(world.author), ApiClient(world.chair)
     experts = [ApiClient(e) for e in world.experts]
     due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
 
     # The teacher creates the draft with its file and submits it (the ids from /choices).
+    step("1. The teacher creates the draft with its file and submits it")
     offered = author.get(f"{API}/choices").json()
     assert [y["id"] for y in offered["academic_years"] if y["current"]] == [world.year.pk]
     assert {"id": world.association.pk, "name": "Кыргыз тили"} in offered["methodical_associations"]
@@ -58,6 +59,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     assert response.json()["stage"] == "screening"
 
     # The chair accepts with three experts; an expert of another school is refused.
+    step("2. The chair accepts with three experts; an outsider is refused as expert")
     screen = the_task(chair, "screen")
     assert screen["document"]["id"] == doc_id
     detail = chair.get(f"{API}/tasks/{screen['id']}").json()
@@ -78,6 +80,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
 
     # Round 1: expert 1 asks for a revision; until expert 2 has given their own opinion,
     # they do not see expert 1's; the chair sees everything.
+    step("3. Round 1: expert 1 asks for a revision; expert 2 does not see it yet")
     task = the_task(experts[0], "review")
     assert task["due_date"] == due
     empty = experts[0].post_json(f"{API}/tasks/{task['id']}/review", {"opinion": "revise"})
@@ -112,6 +115,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
         "Мөөнөттөрдү көрсөтүү",
     ]
 
+    step("4. Experts 2 and 3 review; expert 2 then sees expert 1's opinion")
     for client, opinion, recs in [
         (experts[1], "approve_with_changes", ["Тиркемени кошуу"]),
         (experts[2], "approve", []),
@@ -127,6 +131,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     first = {r["expert"]["id"]: r for r in seen_by_expert2["rounds"][0]["reviews"]}
     assert first[world.expert1.pk]["opinion"] == "revise"
 
+    step("5. The chair decides: a rejection needs a reason; the document goes to revision")
     decide = the_task(chair, "decide")
     rejected = chair.post_json(f"{API}/tasks/{decide['id']}/decide", {"decision": "reject"})
     assert rejected.status_code == 422
@@ -138,6 +143,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     assert response.json()["document"]["stage"] == "revision"
 
     # Revision: a new file, every recommendation answered, the new version submitted.
+    step("6. Revision: a new file, every recommendation answered, version 2 submitted")
     revise = the_task(author, "revise")
     detail = author.get(f"{API}/tasks/{revise['id']}").json()
     recs = detail["open_recommendations"]
@@ -172,6 +178,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     assert response.json()["document"]["version_count"] == 2
 
     # Round 2 with the same experts (preselected), who approve; the chair recommends.
+    step("7. Round 2 with the same experts, who approve; the chair recommends")
     screen = the_task(chair, "screen")
     detail = chair.get(f"{API}/tasks/{screen['id']}").json()
     assert sorted(detail["previous_experts"]) == sorted(e.pk for e in world.experts)
@@ -188,6 +195,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     decide = the_task(chair, "decide")
     chair.post_json(f"{API}/tasks/{decide['id']}/decide", {"decision": "recommend"})
 
+    step("8. The author reads the recommended document: versions, rounds, answers, file")
     detail = author.get(f"{API}/documents/{doc_id}").json()
     assert detail["stage"] == "recommended"
     assert [v["number"] for v in detail["versions"]] == [2, 1]
@@ -208,6 +216,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
 
     # The council's session: scheduled and written on the pages (the API reads them);
     # the protocol is confirmed through the API by the chair and the secretary.
+    step("9. The council's session and its protocol, confirmed through the API")
     chair_page = world.client(world.chair)
     chair_page.post(
         "/council/sessions/new/",
@@ -260,6 +269,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world):
     )
 
     # The pedagogical council ("Каралды") and the director ("Бекитем").
+    step("10. The pedagogical council considers it and the director approves")
     pedagogical = the_task(chair, "pedagogical")
     future = chair.post_json(
         f"{API}/tasks/{pedagogical['id']}/pedagogical",
@@ -315,7 +325,7 @@ def test_messages_come_in_the_callers_language(world):
 
 def test_the_inbox_says_for_whom_a_substitute_acts(world):
     from accounts.models import Absence
-    from tests.flows.test_expertise_story import create_and_submit
+    from tests.helpers import create_and_submit
 
     today = timezone.localdate()
     Absence.objects.create(
@@ -341,3 +351,21 @@ def test_the_inbox_says_for_whom_a_substitute_acts(world):
     assert response.status_code == 200
     review = document.rounds.get().reviews.get()
     assert review.expert == world.expert1 and review.acting_expert == world.expert3
+
+
+def test_it_gives_the_author_the_reason_of_a_return_for_formal_fixes(world):
+    from tests.helpers import create_and_submit
+
+    create_and_submit(world)
+    chair = ApiClient(world.chair)
+    screen = the_task(chair, "screen")
+    response = chair.post_json(
+        f"{API}/tasks/{screen['id']}/screen",
+        {"action": "return", "reason": "Титулдук баракты кошуңуз."},
+    )
+    assert response.status_code == 200, response.content
+    author = ApiClient(world.author)
+    fix = the_task(author, "fix")
+    detail = author.get(f"{API}/tasks/{fix['id']}").json()
+    assert detail["return_reason"] == "Титулдук баракты кошуңуз."
+    assert detail["open_recommendations"] == []

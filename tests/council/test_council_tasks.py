@@ -18,7 +18,7 @@ from council.models import CouncilTask
 from council.services import council_tasks_due
 from flows.selectors import inbox_count
 from notifications.models import Kind, Notification
-from tests.council.test_council_year import protocol_post, schedule, through_expertise
+from tests.helpers import protocol_post, schedule, through_expertise
 
 pytestmark = pytest.mark.django_db
 
@@ -265,7 +265,7 @@ def test_two_documents_recommended_at_once_open_one_agenda_step(monkeypatch):
 
     from council import services as council_services
     from tests.conftest import build_world
-    from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+    from tests.helpers import create_and_submit, review_post, the_task
 
     assert connection.vendor == "postgresql"
     world = build_world()

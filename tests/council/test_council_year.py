@@ -14,12 +14,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from council.models import AgendaItem, Protocol, Session
-from documents.models import Document, DocumentEvent, EventKind, Stage
+from documents.models import DocumentEvent, EventKind, Stage
 from flows import tasks
 from flows.models import ExpertiseProcess
-from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+from tests.helpers import later_session, protocol_post, schedule, the_task, through_expertise
 
-pytestmark = pytest.mark.django_db
+# Every step's timeline events are checked against the registry of nodes (flows/stages.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("timeline_checked_against_registry")]
 
 
 def pdf_text(field) -> str:
@@ -28,63 +29,7 @@ def pdf_text(field) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def through_expertise(world, author, title: str, doc_type: str = "development_program") -> Document:
-    """Submission → one expert approves → the chair recommends it to a council session."""
-    document = create_and_submit(world, client=world.client(author), title=title, doc_type=doc_type)
-    chair = world.client(world.chair)
-    screen = the_task(world.chair, "screen")
-    due = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
-    chair.post(
-        reverse("flows:task", args=[screen.pk]),
-        {"action": "accept", "experts": [world.expert1.pk], "due_date": due},
-    )
-    review = the_task(world.expert1, "review")
-    world.client(world.expert1).post(
-        reverse("flows:task", args=[review.pk]), review_post("approve", [])
-    )
-    decide = the_task(world.chair, "decide")
-    chair.post(reverse("flows:task", args=[decide.pk]), {"decision": "recommend", "reason": ""})
-    document.refresh_from_db()
-    assert document.stage == Stage.RECOMMENDED
-    return document
-
-
-def schedule(world, day: datetime.date, documents=(), free="", year_end=False) -> Session:
-    data = {
-        "date": day.isoformat(),
-        "place": "Мугалимдер бөлмөсү",
-        "documents": [d.pk for d in documents],
-        "free_items": free,
-    }
-    if year_end:
-        data["is_year_end"] = "on"
-    response = world.client(world.chair).post(reverse("council:session_new"), data)
-    assert response.status_code == 302, response.content.decode()
-    return Session.objects.latest("pk")
-
-
-def protocol_post(session: Session, present, decisions: dict, secretary=None) -> dict:
-    data = {"att-present": [u.pk for u in present]}
-    if secretary is not None:
-        data["sec-secretary"] = secretary.pk
-    for item in session.items.all():
-        decision, votes = decisions.get(item.position, ("", None))
-        prefix = f"item-{item.pk}"
-        data.update(
-            {
-                f"{prefix}-heard": f"{item.title}: баяндама",
-                f"{prefix}-speakers": "Сыдыкова Г.",
-                f"{prefix}-resolution": "Бир добуштан кабыл алынсын." if decision else "",
-                f"{prefix}-decision": decision,
-                f"{prefix}-votes_for": votes[0] if votes else "",
-                f"{prefix}-votes_against": votes[1] if votes else "",
-                f"{prefix}-votes_abstained": votes[2] if votes else "",
-            }
-        )
-    return data
-
-
-def test_a_year_of_the_council(world):
+def test_a_year_of_the_council(world, step):
     council = world.council
     council.secretary = None  # 5.4: elected at the first session
     council.save()
@@ -94,12 +39,14 @@ def test_a_year_of_the_council(world):
     q4_day = year.quarter_bounds()[3][0] + datetime.timedelta(days=20)
     members = [world.chair, world.expert1, world.expert2, world.expert3, world.secretary]
 
+    step("1. The work plan and the program go through the expertise")
     plan = through_expertise(
         world, world.secretary, "ИМКнын 2026–2027 окуу жылына иш планы", "work_plan"
     )
     program = through_expertise(world, world.author, "Өнүгүү программасы")
 
     # Session №1: the secretary's election and the work plan.
+    step("2. Session №1 elects the secretary and approves the work plan")
     first = schedule(world, q1_day, [plan], free="Катчыны шайлоо")
     assert first.is_first and first.quarter == 1
     chair = world.client(world.chair)
@@ -131,6 +78,7 @@ def test_a_year_of_the_council(world):
     assert first.status == Session.Status.CLOSED
 
     # The protocol's files, rendered by the worker after the commit.
+    step("3. The protocol's files are rendered")
     assert tasks.render_protocol(protocol.pk)
     protocol.refresh_from_db()
     text = pdf_text(protocol.pdf)
@@ -138,6 +86,7 @@ def test_a_year_of_the_council(world):
     assert chair.get(reverse("council:protocol_file", args=[first.pk, "docx"])).status_code == 200
 
     # The pedagogical council ("Каралды") and the director ("Бекитем").
+    step("4. The pedagogical council considers the plan and the director approves it")
     ped = the_task(world.chair, "pedagogical")
     chair.post(
         reverse("flows:task", args=[ped.pk]),
@@ -178,6 +127,7 @@ def test_a_year_of_the_council(world):
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
 
     # Read-only after approval: no edit, no task, versions unchanged.
+    step("5. The approved plan is read-only")
     author = world.client(world.secretary)
     assert author.get(reverse("documents:edit", args=[plan.pk])).status_code == 302
     assert author.post(reverse("documents:submit", args=[plan.pk])).status_code == 302
@@ -188,6 +138,7 @@ def test_a_year_of_the_council(world):
     ).exists()
 
     # Quarter 2: the secretary writes; the council returns the program to its author.
+    step("6. Quarter 2: the council returns the program to its author")
     second = schedule(world, q2_day, [program])
     assert (second.quarter, second.is_first) == (2, False)
     assert chair.get(reverse("council:protocol_edit", args=[second.pk])).status_code == 403
@@ -209,6 +160,7 @@ def test_a_year_of_the_council(world):
     ).exists()
 
     # The year-end session and the annual report.
+    step("7. The year-end session and the annual report")
     last = schedule(world, q4_day, free="Окуу жылынын жыйынтыктары", year_end=True)
     secretary.post(
         reverse("council:protocol_edit", args=[last.pk]),
@@ -248,12 +200,6 @@ def test_a_year_of_the_council(world):
         and compliance["plan_approved"]
         and compliance["year_end_held"]
     )
-
-
-def later_session(world) -> Session:
-    """A session after the first (whose protocol has its own rules: 5.4)."""
-    schedule(world, world.year.starts_on + datetime.timedelta(days=2), free="Катчыны шайлоо")
-    return schedule(world, world.year.starts_on + datetime.timedelta(days=30), free="Маселе")
 
 
 def test_a_session_cannot_close_without_a_confirmed_protocol(world):

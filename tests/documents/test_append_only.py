@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from documents.models import DocumentEvent, DocumentVersion
-from tests.flows.test_expertise_story import create_and_submit
+from tests.helpers import create_and_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -43,9 +43,9 @@ from documents.papers import code_display, code_normalize, paper_revoke
 from documents.pdf import Verification, build_approval_sheet
 from documents.signing import configured_signer
 from flows import tasks
-from tests.council.test_council_year import through_expertise
 from tests.council.test_rendering import protocol as protocol_data
 from tests.documents.test_pdf import sheet
+from tests.helpers import through_expertise
 
 SCHOOL_CERT_PASSWORD = "trial-school-94"
 SITE = "http://192.168.1.20:8000"
@@ -444,7 +444,7 @@ def test_protocols_and_annual_reports_are_issued_as_papers(world, signing):
     annual report prepared twice, the first paper superseded by the second."""
     from council.models import AnnualReport, Protocol
     from council.services import annual_report_prepare
-    from tests.council.test_council_year import later_session, protocol_post
+    from tests.helpers import later_session, protocol_post
 
     members = [world.chair, world.expert1, world.expert2, world.expert3, world.secretary]
     session = later_session(world)

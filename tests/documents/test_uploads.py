@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from documents.models import Document
 from documents.samples import sample_docx, sample_odt, sample_pdf
-from tests.flows.test_expertise_story import document_fields
+from tests.helpers import document_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,7 @@ def test_javascript_inside_a_compressed_object_stream_is_refused(world, settings
 def test_the_frozen_version_carries_the_hash_of_the_checked_upload(world, settings):
     import hashlib
 
-    from tests.flows.test_expertise_story import create_and_submit
+    from tests.helpers import create_and_submit
 
     document = create_and_submit(world)
     version = document.versions.get()

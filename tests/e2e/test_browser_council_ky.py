@@ -28,8 +28,8 @@ from council.models import AgendaItem, Protocol, Session
 from documents.models import Document, DocumentType, Stage
 from flows.forms import ApproveForm, PedagogicalForm
 from tests.conftest import build_world
-from tests.council.test_council_year import through_expertise
 from tests.e2e.support import CHROMIUM, DESKTOP, PHONE, Kyrgyz, KyrgyzBrowser
+from tests.helpers import through_expertise
 
 PLAN_TITLE = "ИМКнын 2026–2027 окуу жылына иш планы"
 PLACE = "Мугалимдер бөлмөсү"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from documents.models import Document, Opinion, Recommendation, Review
 from tests.conftest import build_world
 from tests.e2e.support import CHROMIUM, PHONE, Kyrgyz, KyrgyzBrowser
-from tests.flows.test_expertise_story import create_and_submit, the_task
+from tests.helpers import create_and_submit, the_task
 
 pytestmark = pytest.mark.e2e
 

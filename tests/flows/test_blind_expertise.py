@@ -15,7 +15,7 @@ from accounts.models import Absence
 from documents.models import Review
 from flows.selectors import reviews_visible_to
 from notifications.models import Notification
-from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+from tests.helpers import create_and_submit, review_post, the_task
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_earlier_rounds_stay_visible_under_their_own_heading(world, round_one):
     )
     revise = the_task(world.author, "revise")
     rec = Review.objects.get(expert=world.expert1).recommendations.get()
-    from tests.flows.test_expertise_story import document_fields
+    from tests.helpers import document_fields
 
     world.client(world.author).post(
         reverse("flows:task", args=[revise.pk]),

@@ -18,7 +18,7 @@ from common.broker import enqueue_on_commit
 from documents.models import Document, Stage
 from project.celery import app
 from tests.conftest import build_world
-from tests.council.test_council_year import through_expertise
+from tests.helpers import through_expertise
 
 ROOT = Path(__file__).resolve().parents[2]
 

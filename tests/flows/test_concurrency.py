@@ -20,7 +20,7 @@ from documents.models import Document, Review, Stage
 from flows import services as flow_services
 from flows.models import ExpertiseProcess
 from tests.conftest import build_world
-from tests.flows.test_expertise_story import create_and_submit, open_tasks, review_post, the_task
+from tests.helpers import create_and_submit, open_tasks, review_post, the_task
 
 
 @pytest.mark.django_db(transaction=True)

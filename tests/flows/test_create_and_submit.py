@@ -16,7 +16,7 @@ from documents.models import Document, DocumentEvent, DocumentVersion, Stage
 from flows.models import ExpertiseProcess
 from notifications.models import Notification
 from tests.conftest import pdf_upload
-from tests.flows.test_expertise_story import document_fields
+from tests.helpers import document_fields
 
 pytestmark = pytest.mark.django_db
 

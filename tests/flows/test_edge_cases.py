@@ -14,12 +14,14 @@ from accounts.models import Absence
 from accounts.roles import Role
 from council.models import CouncilMember, MemberCategory
 from documents.models import Document, Recommendation, Stage
-from tests.council.test_council_year import protocol_post, schedule, through_expertise
-from tests.flows.test_expertise_story import (
+from tests.helpers import (
     create_and_submit,
     document_fields,
+    protocol_post,
     review_post,
+    schedule,
     the_task,
+    through_expertise,
 )
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,11 @@ the council's expertise, two rounds (three experts, revision, round two)."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -23,118 +26,103 @@ from documents.models import (
 )
 from flows.models import ExpertiseProcess
 from tests.conftest import docx_upload, pdf_upload
+from tests.helpers import (
+    create_and_submit,
+    document_fields,
+    open_tasks,
+    review_post,
+    story_step,
+    the_task,
+)
 
-pytestmark = pytest.mark.django_db
-
-
-def open_tasks(user, node: str | None = None):
-    qs = Task.objects.filter(owner=user, status=STATUS.ASSIGNED, flow_task_type="HUMAN")
-    tasks = list(qs)
-    if node:
-        tasks = [t for t in tasks if t.flow_task.name == node]
-    return tasks
-
-
-def the_task(user, node: str) -> Task:
-    tasks = open_tasks(user, node)
-    assert len(tasks) == 1, f"{user} has {len(tasks)} open {node} tasks"
-    return tasks[0]
+# Every step's timeline events are checked against the registry of nodes (flows/stages.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("timeline_checked_against_registry")]
 
 
-def document_fields(world, **overrides):
-    data = {
-        "doc_type": "development_program",
-        "title": "Мектептин өнүгүү программасы 2026–2030",
-        "academic_year": world.year.pk,
-        "methodical_association": world.association.pk,
-        "description": "Өнүгүү программасынын долбоору",
-    }
-    data.update(overrides)
-    return data
+@dataclass
+class Story:
+    """What the steps of the two-round story pass on to each other."""
+
+    world: Any
+    author: Client
+    chair: Client
+    due: datetime.date
+    document: Document | None = None
+    v1: DocumentVersion | None = None
+    recs: list[Recommendation] = field(default_factory=list)
 
 
-def create_and_submit(world, client=None, **overrides) -> Document:
-    client = client or world.client(world.author)
-    data = document_fields(world, **overrides)
-    data["upload"] = pdf_upload()
-    data["submit"] = "1"
-    response = client.post(reverse("documents:create"), data)
-    assert response.status_code == 302
-    return Document.objects.get(title=data["title"])
-
-
-def review_post(opinion: str, recommendations: list[str], comment: str = "") -> dict:
-    data = {
-        "opinion": opinion,
-        "comment": comment,
-        "rec-TOTAL_FORMS": str(max(3, len(recommendations))),
-        "rec-INITIAL_FORMS": "0",
-        "rec-MIN_NUM_FORMS": "0",
-        "rec-MAX_NUM_FORMS": "1000",
-    }
-    for i, text in enumerate(recommendations):
-        data[f"rec-{i}-text"] = text
-    return data
-
-
-def test_a_document_goes_through_two_rounds_of_expertise(world):
-    author = world.client(world.author)
-
-    # 1. The teacher drafts, saves twice, then submits.
+@story_step("1. The teacher drafts, saves twice, then submits")
+def teacher_drafts_saves_and_submits(story: Story) -> None:
+    world, author = story.world, story.author
     response = author.post(
         reverse("documents:create"), {**document_fields(world), "upload": pdf_upload(), "save": "1"}
     )
-    assert response.status_code == 302
-    document = Document.objects.get(author=world.author)
-    assert document.stage == Stage.DRAFT
-    assert document.version_count == 0
+    assert response.status_code == 302, "saving the new draft should lead to its page"
+    document = story.document = Document.objects.get(author=world.author)
+    assert document.stage == Stage.DRAFT, "a saved draft should stay a draft"
+    assert document.version_count == 0, "saving should freeze no version"
     response = author.post(
         reverse("documents:edit", args=[document.pk]),
         {**document_fields(world, title="Мектептин өнүгүү программасы"), "save": "1"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, "saving the edited draft should lead to its page"
     document.refresh_from_db()
-    assert document.title == "Мектептин өнүгүү программасы"
-    assert document.file_kind == "pdf"  # the file was kept
+    assert document.title == "Мектептин өнүгүү программасы", "the new title should be saved"
+    assert document.file_kind == "pdf", "an edit without a new file should keep the file"
 
     response = author.post(reverse("documents:submit", args=[document.pk]))
-    assert response.status_code == 302
+    assert response.status_code == 302, "submitting should lead to the document's page"
     document.refresh_from_db()
-    assert document.stage == Stage.SCREENING
-    assert document.version_count == 1
-    v1 = DocumentVersion.objects.get(document=document, number=1)
-    assert v1.title == "Мектептин өнүгүү программасы"
+    assert document.stage == Stage.SCREENING, "a submitted document should await screening"
+    assert document.version_count == 1, "the submission should freeze version 1"
+    story.v1 = DocumentVersion.objects.get(document=document, number=1)
+    assert story.v1.title == "Мектептин өнүгүү программасы", "version 1 keeps the title"
     mine = author.get(reverse("documents:mine"))
-    assert "Мектептин өнүгүү программасы" in mine.content.decode()
-    assert mine.context["page"].object_list[0].stage == Stage.SCREENING
+    assert "Мектептин өнүгүү программасы" in mine.content.decode(), (
+        "the teacher's list should show the document"
+    )
+    assert mine.context["page"].object_list[0].stage == Stage.SCREENING, (
+        "the teacher's list should show it awaiting screening"
+    )
 
-    # 2. The chair finds it in the inbox, opens the file, and assigns three experts.
-    chair = world.client(world.chair)
+
+@story_step("2. The chair finds it in the inbox, opens the file and assigns three experts")
+def chair_assigns_three_experts(story: Story) -> None:
+    world, chair, document = story.world, story.chair, story.document
     inbox = chair.get(reverse("flows:inbox")).content.decode()
-    assert "Мектептин өнүгүү программасы" in inbox
+    assert "Мектептин өнүгүү программасы" in inbox, "the chair's inbox should list it"
     screen = the_task(world.chair, "screen")
-    assert chair.get(reverse("flows:task", args=[screen.pk])).status_code == 200
+    assert chair.get(reverse("flows:task", args=[screen.pk])).status_code == 200, (
+        "the screening page should open"
+    )
     download = chair.get(reverse("documents:version_file", args=[document.pk, 1]))
-    assert download.status_code == 200
-    assert download["Content-Disposition"].startswith("attachment")
+    assert download.status_code == 200, "the chair should download version 1"
+    assert download["Content-Disposition"].startswith("attachment"), "as an attachment"
     assert download["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    assert b"".join(download.streaming_content).startswith(b"%PDF-"), "the PDF itself"
 
-    due = timezone.localdate() + datetime.timedelta(days=7)
     response = chair.post(
         reverse("flows:task", args=[screen.pk]),
-        {"action": "accept", "experts": [e.pk for e in world.experts], "due_date": due.isoformat()},
+        {
+            "action": "accept",
+            "experts": [e.pk for e in world.experts],
+            "due_date": story.due.isoformat(),
+        },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, "assigning experts should go back to the inbox"
     document.refresh_from_db()
-    assert document.stage == Stage.IN_EXPERTISE
+    assert document.stage == Stage.IN_EXPERTISE, "the document should be in expertise"
 
-    # 3. Each expert has exactly their own review in their inbox.
+
+@story_step("3. Each expert reviews from their own inbox; the chair decides only after the last")
+def experts_review_in_parallel(story: Story) -> None:
+    world, document = story.world, story.document
     for expert in world.experts:
-        assert len(open_tasks(expert, "review")) == 1
+        assert len(open_tasks(expert, "review")) == 1, f"{expert} should have one review task"
         page = world.client(expert).get(reverse("flows:inbox"))
-        assert len(page.context["rows"]) == 1
-    assert open_tasks(world.chair) == []
+        assert len(page.context["rows"]) == 1, f"{expert}'s inbox should show one row"
+    assert open_tasks(world.chair) == [], "the chair should have nothing while experts review"
 
     reviews = {
         world.expert1: review_post("revise", ["Максаттарды так жазуу.", "Көрсөткүчтөрдү кошуу."]),
@@ -144,14 +132,22 @@ def test_a_document_goes_through_two_rounds_of_expertise(world):
     for n, (expert, data) in enumerate(reviews.items(), 1):
         task = the_task(expert, "review")
         response = world.client(expert).post(reverse("flows:task", args=[task.pk]), data)
-        assert response.status_code == 302, response.content
+        assert response.status_code == 302, f"{expert}'s review was refused: {response.content}"
         if n < 3:
             # 4. The chair decides only when the last expert is done.
-            assert open_tasks(world.chair, "decide") == []
-    assert Recommendation.objects.filter(review__round__document=document).count() == 3
+            assert open_tasks(world.chair, "decide") == [], (
+                f"the chair should not decide after {n} of 3 reviews"
+            )
+    assert Recommendation.objects.filter(review__round__document=document).count() == 3, (
+        "the three recommendations should be stored"
+    )
     document.refresh_from_db()
-    assert document.stage == Stage.DECISION
+    assert document.stage == Stage.DECISION, "after the last review the chair should decide"
 
+
+@story_step("4. The chair sees every opinion side by side and sends the document to revision")
+def chair_sends_to_revision(story: Story) -> None:
+    world, chair, document = story.world, story.chair, story.document
     decide = the_task(world.chair, "decide")
     page = chair.get(reverse("flows:task", args=[decide.pk])).content.decode()
     for text in [
@@ -160,32 +156,39 @@ def test_a_document_goes_through_two_rounds_of_expertise(world):
         "Адабияттарды жаңылоо.",
         "Жакшы иш.",
     ]:
-        assert text in page  # every opinion and recommendation side by side
+        assert text in page, f"the decision page should show {text!r} beside the others"
     response = chair.post(
         reverse("flows:task", args=[decide.pk]),
         {"decision": "revise", "reason": "Сунуштарды эске алыңыз."},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, "the decision should be recorded"
     document.refresh_from_db()
-    assert document.stage == Stage.REVISION
+    assert document.stage == Stage.REVISION, "the document should be in revision"
 
-    # 5. The author must answer every recommendation; a half answer loses nothing.
+
+@story_step("5. The author must answer every recommendation; a half answer loses nothing")
+def author_answers_and_resubmits(story: Story) -> None:
+    world, author, document, v1 = story.world, story.author, story.document, story.v1
     revise = the_task(world.author, "revise")
-    recs = list(Recommendation.objects.filter(review__round__document=document).order_by("pk"))
+    recs = story.recs = list(
+        Recommendation.objects.filter(review__round__document=document).order_by("pk")
+    )
     page = author.get(reverse("flows:task", args=[revise.pk])).content.decode()
-    assert all(r.text in page for r in recs)
+    assert all(r.text in page for r in recs), "the revision page should list every recommendation"
     partial = {
         **document_fields(world, title="Мектептин өнүгүү программасы (2-версия)"),
         f"rec-{recs[0].pk}-answer": "accepted",
         "submit": "1",
     }
     response = author.post(reverse("flows:task", args=[revise.pk]), partial)
-    assert response.status_code == 200
-    assert "Answer every recommendation" in response.content.decode()
+    assert response.status_code == 200, "a half answer should be refused on the same page"
+    assert "Answer every recommendation" in response.content.decode(), "and say why"
     document.refresh_from_db()
-    assert document.version_count == 1
-    assert document.title == "Мектептин өнүгүү программасы"  # rolled back with the refusal
-    assert the_task(world.author, "revise").pk == revise.pk
+    assert document.version_count == 1, "a refused submission should freeze no version"
+    assert document.title == "Мектептин өнүгүү программасы", (
+        "the title should be rolled back with the refusal"
+    )
+    assert the_task(world.author, "revise").pk == revise.pk, "the same task should stay open"
 
     answers = {
         **document_fields(world, title="Мектептин өнүгүү программасы (2-версия)"),
@@ -197,28 +200,35 @@ def test_a_document_goes_through_two_rounds_of_expertise(world):
         "submit": "1",
     }
     response = author.post(reverse("flows:task", args=[revise.pk]), answers)
-    assert response.status_code == 302, response.content.decode()
+    assert response.status_code == 302, f"the full answer was refused: {response.content.decode()}"
     document.refresh_from_db()
-    assert document.stage == Stage.SCREENING
-    assert document.version_count == 2
+    assert document.stage == Stage.SCREENING, "version 2 should await screening"
+    assert document.version_count == 2, "the resubmission should freeze version 2"
     v2 = DocumentVersion.objects.get(document=document, number=2)
-    assert (v2.file_kind, v2.title) == ("docx", "Мектептин өнүгүү программасы (2-версия)")
+    assert (v2.file_kind, v2.title) == ("docx", "Мектептин өнүгүү программасы (2-версия)"), (
+        "version 2 should hold the new file and title"
+    )
     v1_again = DocumentVersion.objects.get(pk=v1.pk)
     assert (v1_again.file_kind, v1_again.sha256, v1_again.file.name) == (
         "pdf",
         v1.sha256,
         v1.file.name,
-    )
+    ), "version 1 should be unchanged"
     for rec in Recommendation.objects.filter(pk__in=[r.pk for r in recs]):
-        assert rec.answered_in_id == v2.pk
+        assert rec.answered_in_id == v2.pk, f"recommendation {rec.pk} answered in version 2"
 
-    # Round 2: the same experts by default.
+
+@story_step("6. Round 2 goes to the same experts by default and ends in a recommendation")
+def round_two_recommends(story: Story) -> None:
+    world, chair, document = story.world, story.chair, story.document
     screen2 = the_task(world.chair, "screen")
     form = chair.get(reverse("flows:task", args=[screen2.pk])).context["form"]
-    assert sorted(form.initial["experts"]) == sorted(e.pk for e in world.experts)
+    assert sorted(form.initial["experts"]) == sorted(e.pk for e in world.experts), (
+        "round 2's screening should preselect round 1's experts"
+    )
     chair.post(
         reverse("flows:task", args=[screen2.pk]),
-        {"action": "accept", "experts": form.initial["experts"], "due_date": due.isoformat()},
+        {"action": "accept", "experts": form.initial["experts"], "due_date": story.due.isoformat()},
     )
     for expert in world.experts:
         task = the_task(expert, "review")
@@ -227,32 +237,37 @@ def test_a_document_goes_through_two_rounds_of_expertise(world):
             .post(reverse("flows:task", args=[task.pk]), review_post("approve", []))
             .status_code
             == 302
-        )
+        ), f"{expert}'s round 2 review was refused"
     decide2 = the_task(world.chair, "decide")
     chair.post(reverse("flows:task", args=[decide2.pk]), {"decision": "recommend", "reason": ""})
 
-    # 6. Recommended to a council session: the process waits for the session's protocol.
+    # Recommended to a council session: the process waits for the session's protocol.
     document.refresh_from_db()
-    assert document.stage == Stage.RECOMMENDED
+    assert document.stage == Stage.RECOMMENDED, "the document should await a council session"
     process = ExpertiseProcess.objects.get(document=document)
-    assert process.status == PROCESS.NEW
+    assert process.status == PROCESS.NEW, "the process should still be running"
     waiting = Task.objects.get(process=process, status=STATUS.NEW)
-    assert waiting.flow_task.name == "council_session"
-    assert ExpertiseRound.objects.filter(document=document).count() == 2
-    assert Review.objects.filter(round__document=document, submitted_at__isnull=False).count() == 6
+    assert waiting.flow_task.name == "council_session", "it should wait for the session"
+    assert ExpertiseRound.objects.filter(document=document).count() == 2, "two rounds"
+    assert (
+        Review.objects.filter(round__document=document, submitted_at__isnull=False).count() == 6
+    ), "six submitted reviews"
     assert [r.decision for r in ExpertiseRound.objects.filter(document=document)] == [
         "revise",
         "recommend",
-    ]
+    ], "the rounds' decisions"
     for user in [world.author, world.chair, *world.experts]:
-        assert open_tasks(user) == []
+        assert open_tasks(user) == [], f"{user} should have no open task left"
 
-    # 7. The document's page: versions, reviews, answers next to round 1, timeline, chart.
-    page = author.get(reverse("documents:detail", args=[document.pk]))
+
+@story_step("7. The document's page shows versions, answers, timeline and chart")
+def document_page_tells_the_story(story: Story) -> None:
+    document = story.document
+    page = story.author.get(reverse("documents:detail", args=[document.pk]))
     html = page.content.decode()
-    assert "Көрсөткүчтөр 3-бөлүмдө бар." in html
-    assert "<svg" in html
-    assert [v.number for v in page.context["versions"]] == [2, 1]
+    assert "Көрсөткүчтөр 3-бөлүмдө бар." in html, "the author's answer next to round 1"
+    assert "<svg" in html, "the workflow chart"
+    assert [v.number for v in page.context["versions"]] == [2, 1], "both versions, newest first"
     kinds = list(DocumentEvent.objects.filter(document=document).values_list("kind", flat=True))
     assert kinds == [
         EventKind.CREATED,
@@ -268,7 +283,23 @@ def test_a_document_goes_through_two_rounds_of_expertise(world):
         EventKind.REVIEWED,
         EventKind.REVIEWED,
         EventKind.RECOMMENDED,
-    ]
+    ], "the timeline should list every step in order"
+
+
+def test_a_document_goes_through_two_rounds_of_expertise(world):
+    story = Story(
+        world=world,
+        author=world.client(world.author),
+        chair=world.client(world.chair),
+        due=timezone.localdate() + datetime.timedelta(days=7),
+    )
+    teacher_drafts_saves_and_submits(story)
+    chair_assigns_three_experts(story)
+    experts_review_in_parallel(story)
+    chair_sends_to_revision(story)
+    author_answers_and_resubmits(story)
+    round_two_recommends(story)
+    document_page_tells_the_story(story)
 
 
 def test_the_chair_returns_a_submission_for_formal_fixes(world):

@@ -17,7 +17,7 @@ from flows.notices import council_time
 from flows.tasks import render_missing_files
 from notifications.models import Kind, Notification
 from reports.tasks import document_text_build, document_text_sweep, documents_to_index
-from tests.test_query_budgets import make_documents
+from tests.helpers import make_documents
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from viewflow.workflow.status import STATUS
 from council.models import CouncilTask
 from documents.models import DocumentEvent, EventKind, Review
 from notifications.models import Kind, Notification
-from tests.flows.test_expertise_story import (
+from tests.helpers import (
     create_and_submit,
     document_fields,
     review_post,
@@ -197,7 +197,7 @@ def test_a_task_with_an_active_owner_is_not_taken_away(world):
 
 
 def test_a_council_step_of_a_departed_secretary_is_listed(world):
-    from tests.council.test_council_year import schedule
+    from tests.helpers import schedule
 
     session = schedule(world, world.year.starts_on + datetime.timedelta(days=30), free="Маселе")
     step = CouncilTask.objects.get(assignee=world.secretary, session=session)
@@ -232,7 +232,7 @@ def test_when_the_director_changes_the_new_director_is_offered_the_approval(worl
     from django.contrib.auth.models import Group
 
     from accounts.roles import Role
-    from tests.council.test_council_year import protocol_post, schedule, through_expertise
+    from tests.helpers import protocol_post, schedule, through_expertise
 
     members = [world.chair, world.expert1, world.expert2, world.expert3, world.secretary]
     plan = through_expertise(world, world.secretary, "Иш планы", "work_plan")

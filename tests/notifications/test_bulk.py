@@ -18,7 +18,7 @@ from flows.models import Deadline
 from flows.notices import deadlines_fire
 from notifications.models import Delivery, Kind, Notification, Preference
 from notifications.services import notify
-from tests.flows.test_expertise_story import create_and_submit, open_tasks
+from tests.helpers import create_and_submit, open_tasks
 
 pytestmark = pytest.mark.django_db
 

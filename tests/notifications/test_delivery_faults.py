@@ -45,7 +45,7 @@ from notifications.rendering import render_message
 from notifications.tasks import backoff, deliver, sweep
 from project.celery import app
 from tests.conftest import World, build_world
-from tests.flows.test_expertise_story import create_and_submit, the_task
+from tests.helpers import create_and_submit, the_task
 from tests.project.support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ from flows.notices import council_time, deadlines_fire
 from notifications.models import Delivery, Kind, Notification, Preference
 from notifications.services import digests_open
 from notifications.tasks import deliver, sweep
-from tests.flows.test_expertise_story import create_and_submit, review_post, the_task
+from tests.helpers import create_and_submit, review_post, the_task
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from notifications.channels import telegram as telegram_channel
 from notifications.models import Delivery, Kind, Notification, Preference, TelegramLink
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_bulk
 from notifications.tasks import deliver, telegram_updates
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +268,49 @@ def test_the_settings_page_saves_where_each_kind_goes_and_can_unlink(world, bot)
     assert not TelegramLink.objects.get(user=world.expert1).active
     notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/z/")
     assert [d.channel for d in Delivery.objects.filter(notification=notice)] == ["email"]
+
+
+def deliver_everything() -> None:
+    """What the worker does with the deliveries written: every pending one is sent."""
+    for pk in Delivery.objects.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True):
+        deliver(pk)
+
+
+def test_a_kind_switched_off_sends_no_email_and_no_telegram(world, bot, mailoutbox):
+    """Off means nothing goes out: asserted on the mail and the Bot API's messages, on
+    both paths that write notices (one by one, and the set-based batch)."""
+    link(world, bot)
+    greeting_count = len(bot.sent())
+    world.client(world.expert1).post(
+        reverse("notifications:preferences"),
+        {
+            Kind.PROTOCOL_CONFIRMED: "off",
+            f"route-{Kind.PROTOCOL_CONFIRMED}": "both",
+            Kind.SESSION_SCHEDULED: "immediate",
+            f"route-{Kind.SESSION_SCHEDULED}": "both",
+        },
+    )
+    params = {"number": 1, "date": "01.10.2026"}
+    assert notify(recipient=world.expert1, kind=Kind.PROTOCOL_CONFIRMED, params=params) is None
+    # The other kind, left on, goes by both channels, one by one…
+    assert notify(recipient=world.expert1, kind=Kind.SESSION_SCHEDULED, params={"date": "1"})
+    assert (
+        notify_bulk(
+            notices=[
+                Notice(world.expert1, Kind.PROTOCOL_CONFIRMED, params, "/", "off:bulk"),
+                # …and in the same batch.
+                Notice(world.expert1, Kind.SESSION_SCHEDULED, {"date": "02.10.2026"}, "/", "on"),
+            ]
+        )
+        == 1
+    )
+    deliver_everything()
+
+    assert not Notification.objects.filter(kind=Kind.PROTOCOL_CONFIRMED).exists()
+    assert not Delivery.objects.filter(notification__kind=Kind.PROTOCOL_CONFIRMED).exists()
+    on = Notification.objects.filter(kind=Kind.SESSION_SCHEDULED)
+    assert sorted(
+        Delivery.objects.filter(notification__in=on).values_list("channel", "status")
+    ) == [("email", "sent"), ("email", "sent"), ("telegram", "sent"), ("telegram", "sent")]
+    assert [m.to for m in mailoutbox] == [[world.expert1.email]] * 2, "only the kind left on"
+    assert len(bot.sent()) == greeting_count + 2, "only the kind left on goes to Telegram"

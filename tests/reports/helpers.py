@@ -12,7 +12,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from documents.models import Document
-from tests.flows.test_expertise_story import create_and_submit, review_post
+from tests.helpers import create_and_submit, review_post
 
 HOUR = datetime.timedelta(hours=1)
 

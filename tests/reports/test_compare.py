@@ -17,7 +17,7 @@ from documents.samples import sample_docx, sample_odt, sample_pdf_lines
 from reports.compare import compare_paragraphs, words_diff
 from reports.models import VersionText
 from reports.tasks import document_text_sweep, version_text_build, versions_to_extract
-from tests.flows.test_expertise_story import document_fields, review_post, the_task
+from tests.helpers import document_fields, review_post, the_task
 
 pytestmark = pytest.mark.django_db
 

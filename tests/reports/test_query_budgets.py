@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import School
 from reports.tasks import document_text_build
-from tests.test_query_budgets import assign_experts, make_documents
+from tests.helpers import assign_experts, make_documents
 
 pytestmark = pytest.mark.django_db
 

@@ -163,7 +163,7 @@ def search(client, q: str, **params):
 
 
 def test_kyrgyz_and_russian_search_finds_title_and_file_text(world):
-    from tests.flows.test_expertise_story import create_and_submit
+    from tests.helpers import create_and_submit
 
     plan = create(
         world,

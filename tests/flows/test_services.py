@@ -19,7 +19,7 @@ from flows import services
 from flows.flows import ExpertiseFlow
 from flows.models import ExpertiseProcess
 from tests.council.test_council_year import through_expertise
-from tests.flows.test_expertise_story import create_and_submit, open_tasks, the_task
+from tests.helpers import create_and_submit, open_tasks, the_task
 
 pytestmark = pytest.mark.django_db
 

@@ -121,7 +121,7 @@ class Session(models.Model):
             # A council's sessions in date order, and per quarter for the compliance page.
             models.Index(fields=["council", "date"], name="session_council_date"),
             models.Index(fields=["council", "quarter"], name="session_council_quarter"),
-            # Agendas due (flows.notices.council_time): WHERE date BETWEEN today AND …
+            # Agendas due (council.notices.council_reminders): WHERE date BETWEEN today AND …
             models.Index(fields=["date"], name="session_date"),
         ]
 
@@ -217,14 +217,14 @@ class Protocol(models.Model):
             models.UniqueConstraint(fields=["council", "number"], name="protocol_number_unique")
         ]
         indexes = [
-            # Sessions without a confirmed protocol (flows.notices.council_time):
+            # Sessions without a confirmed protocol (council.notices.council_reminders):
             # WHERE confirmed_at IS NULL — the few open ones, not every year's protocols.
             models.Index(
                 fields=["session"],
                 condition=models.Q(confirmed_at__isnull=True),
                 name="protocol_unconfirmed",
             ),
-            # The missing-file sweep (flows.tasks.render_missing_files): confirmed protocols
+            # The missing-file sweep (council.tasks.render_missing_files): confirmed protocols
             # whose PDF or DOCX is not rendered yet, normally none.
             models.Index(
                 fields=["id"],
@@ -265,7 +265,7 @@ class AnnualReport(models.Model):
         verbose_name = _("annual report")
         verbose_name_plural = _("annual reports")
         indexes = [
-            # The missing-file sweep (flows.tasks.render_missing_files): WHERE pdf = ''
+            # The missing-file sweep (council.tasks.render_missing_files): WHERE pdf = ''
             models.Index(
                 fields=["id"], condition=models.Q(pdf=""), name="annual_report_without_pdf"
             ),

@@ -1,6 +1,7 @@
 """Writes of the council: sessions, agenda, attendance, protocols, the annual report.
 Rules come from the regulation (clauses in comments). Moving documents on after a
-confirmed protocol is the flow's business: see flows.services.session_protocol_confirm."""
+confirmed protocol is the flow's business: `protocol_confirm` announces it
+(council.signals.protocol_confirmed) and the flow does it."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from accounts.audit import acting_as
 from accounts.models import User
 from accounts.roles import Role
 from documents.models import Document, DocumentType, Stage
-from project.celery import enqueue_on_commit
 
+from . import notices, signals
 from .models import AgendaItem, AnnualReport, Attendance, Council, Protocol, Session
+from .tasks import annual_report_render_enqueue, protocol_render_enqueue
 
 
 def council_roles_sync(*, council: Council, actor: User | None = None) -> None:
@@ -304,6 +306,26 @@ def protocol_sign(*, session: Session, actor: User) -> Protocol:
     return protocol
 
 
+def protocol_confirm(*, session: Session, actor: User) -> Protocol:
+    """A signature on a session's protocol (the page's and the API's "Confirm"). With the
+    second one the protocol is numbered, the apps above are told (the flow moves every
+    document on the agenda on by the council's decision, under each document's lock), the
+    protocol is rendered after the commit and the members are told. All in one
+    transaction: if a document cannot be moved (its process is locked: viewflow's
+    FlowLockFailed reaches the caller), nothing is confirmed."""
+    with transaction.atomic():
+        protocol = protocol_sign(session=session, actor=actor)
+        if protocol.is_confirmed:
+            signals.protocol_confirmed.send(
+                sender=Protocol, protocol=protocol, session=session, actor=actor
+            )
+            protocol_render_enqueue(protocol.pk)
+            notices.protocol_confirmed(session, protocol.number)
+        # After the decisions moved the documents: a postponed one awaits an agenda again.
+        council_tasks_sync(council=session.council)
+    return protocol
+
+
 @transaction.atomic
 def session_close(*, session: Session, actor: User) -> Session:
     _require_chair(session.council, actor)
@@ -335,7 +357,7 @@ def annual_report_prepare(*, council: Council, actor: User, directions: str) -> 
     report.save()
     if old:
         transaction.on_commit(lambda: report.pdf.storage.delete(old))
-    enqueue_on_commit("flows.tasks.render_annual_report", report.pk)
+    annual_report_render_enqueue(report.pk)
     return report
 
 

@@ -490,36 +490,26 @@ def _tell_author_returned(document: Document, reason: str) -> None:
     )
 
 
-def session_protocol_confirm(*, session: Any, actor: User) -> Any:
-    """A signature on a session's protocol; with the second one the protocol is numbered
-    and every document on the agenda moves on by the council's decision."""
-    from council.services import protocol_sign
-    from project.celery import enqueue_on_commit
-
-    with transaction.atomic():
-        protocol = protocol_sign(session=session, actor=actor)
-        if protocol.is_confirmed:
-            items = session.items.filter(document__isnull=False).select_related("document")
-            council_decisions_apply(
-                decisions=[
-                    (
-                        item.document,
-                        item.decision,
-                        _("Protocol №%(number)s: %(decision)s")
-                        % {
-                            "number": protocol.number,
-                            "decision": item.resolution or item.get_decision_display(),
-                        },
-                    )
-                    for item in items
-                ],
-                actor=actor,
+def council_protocol_confirmed(*, protocol: Any, session: Any, actor: User, **_kwargs: Any) -> None:
+    """A session's protocol is confirmed (council.signals.protocol_confirmed, inside the
+    council's transaction): each document on the agenda moves on by the council's
+    decision, under its process's lock (FlowLockFailed undoes the confirmation)."""
+    items = session.items.filter(document__isnull=False).select_related("document")
+    council_decisions_apply(
+        decisions=[
+            (
+                item.document,
+                item.decision,
+                _("Protocol №%(number)s: %(decision)s")
+                % {
+                    "number": protocol.number,
+                    "decision": item.resolution or item.get_decision_display(),
+                },
             )
-            enqueue_on_commit("flows.tasks.render_protocol", protocol.pk)
-            notices.protocol_confirmed(session, protocol.number)
-        # After the decisions moved the documents: a postponed one awaits an agenda again.
-        council_tasks_sync(council=session.council)
-    return protocol
+            for item in items
+        ],
+        actor=actor,
+    )
 
 
 def review_extend(*, review: Review, actor: User, due_date: datetime.date) -> Review:

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import School, User
 from council.models import Council, CouncilMember, MemberCategory
-from flows.notices import council_time
+from council.notices import council_reminders
+from council.tasks import render_missing_files as council_missing_files
 from flows.tasks import render_missing_files
 from notifications.models import Kind, Notification
 from reports.tasks import document_text_sweep, documents_to_index
@@ -51,27 +52,28 @@ def test_council_time_reads_no_council_outside_a_quarters_last_days(world):
         time_machine.travel(quarter_end_minus(world, 30), tick=False),
         CaptureQueriesContext(connection) as ctx,
     ):
-        assert council_time() == {"agendas": 0, "quarters": 0, "protocols": 0}
+        assert council_reminders() == {"agendas": 0, "quarters": 0, "protocols": 0}
     assert not any('FROM "council_council"' in q["sql"] for q in ctx.captured_queries)
 
 
 def test_council_time_costs_the_same_for_2_councils_as_for_7_once_reminded(world):
     with time_machine.travel(quarter_end_minus(world, 10), tick=False):
-        council_time()  # the reminders owed go out once
-        few = queries(council_time)
+        council_reminders()  # the reminders owed go out once
+        few = queries(council_reminders)
         more_councils(world, 5)
-        assert council_time()["quarters"] == 5  # the new councils' chairs, once
-        many = queries(council_time)
-        assert council_time() == {"agendas": 0, "quarters": 0, "protocols": 0}
+        assert council_reminders()["quarters"] == 5  # the new councils' chairs, once
+        many = queries(council_reminders)
+        assert council_reminders() == {"agendas": 0, "quarters": 0, "protocols": 0}
     assert few == many
     assert Notification.objects.filter(kind=Kind.QUARTER_WITHOUT_SESSION).count() == 7
 
 
 def test_the_sweeps_cost_the_same_for_5_and_30_documents(world):
     make_documents(world, 5)
-    small = [queries(document_text_sweep), queries(render_missing_files)]
+    sweeps = (document_text_sweep, render_missing_files, council_missing_files)
+    small = [queries(sweep) for sweep in sweeps]
     make_documents(world, 25, start=5)
-    assert [queries(document_text_sweep), queries(render_missing_files)] == small
+    assert [queries(sweep) for sweep in sweeps] == small
 
 
 def test_the_search_text_sweep_looks_only_at_recent_saves(world):

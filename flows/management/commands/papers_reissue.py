@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from council.models import AnnualReport, Protocol
+from council.tasks import render_annual_report, render_protocol
 from documents.models import Document, OfficialPaper, PaperKind, PaperStatus, Stage
+from flows.tasks import render_approval_sheet
 from project.celery import enqueue_on_commit
 
 TARGETS = (
@@ -22,16 +24,16 @@ TARGETS = (
         Document,
         "approval_sheet",
         {"stage": Stage.APPROVED},
-        "flows.tasks.render_approval_sheet",
+        render_approval_sheet.name,
     ),
     (
         PaperKind.PROTOCOL,
         Protocol,
         "pdf",
         {"confirmed_at__isnull": False},
-        "flows.tasks.render_protocol",
+        render_protocol.name,
     ),
-    (PaperKind.ANNUAL_REPORT, AnnualReport, "pdf", {}, "flows.tasks.render_annual_report"),
+    (PaperKind.ANNUAL_REPORT, AnnualReport, "pdf", {}, render_annual_report.name),
 )
 
 

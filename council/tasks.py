@@ -112,7 +112,7 @@ def render_missing_files() -> dict[str, int]:
 @shared_task(name="council.tasks.council_time", ignore_result=True)
 def council_time() -> dict[str, int]:
     """Agendas, quarter and protocol reminders, and the inbox steps of sessions whose day
-    has come. (Review deadlines are the flow's: flows.tasks.review_deadlines.)"""
+    has come. (Review deadlines are not the council's: the flow runs its own job.)"""
     from .notices import council_reminders
     from .services import council_tasks_due
 

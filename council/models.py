@@ -112,6 +112,10 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set when the agenda went out to the members (council.notices.council_reminders).
+    agenda_sent_at = models.DateTimeField(
+        _("agenda sent to the members"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("council session")
@@ -121,8 +125,17 @@ class Session(models.Model):
             # A council's sessions in date order, and per quarter for the compliance page.
             models.Index(fields=["council", "date"], name="session_council_date"),
             models.Index(fields=["council", "quarter"], name="session_council_quarter"),
-            # Agendas due (council.notices.council_reminders): WHERE date BETWEEN today AND …
+            # Protocols missing (council.notices.council_reminders): WHERE date BETWEEN
+            # today - a week - 30 days AND today - a week.
             models.Index(fields=["date"], name="session_date"),
+            # Agendas due (council.notices.council_reminders): WHERE agenda_sent_at IS NULL
+            # AND date BETWEEN today AND today + AGENDA_DAYS_BEFORE. Only the sessions
+            # whose agenda has not gone out: the steady state reads an empty range.
+            models.Index(
+                fields=["date"],
+                condition=models.Q(agenda_sent_at__isnull=True),
+                name="session_agenda_unsent",
+            ),
         ]
 
     def __str__(self) -> str:

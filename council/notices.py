@@ -12,16 +12,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from notifications.models import Kind
 from notifications.services import notify, notify_many
 
 from .models import Council, Session
 
 
-def session_agenda_due(session: Session) -> None:
+def session_agenda_due(session: Session) -> int:
+    """The agenda to every member of the council who has not had it; how many got it."""
     members = [m.user for m in session.council.members.select_related("user")]
-    notify_many(
+    return notify_many(
         recipients=members,
         kind=Kind.SESSION_SCHEDULED,
         params={
@@ -54,15 +54,15 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
 
     Runs every minute over the whole country, so each part costs a fixed number of queries
     whatever the number of councils: candidates are read in one indexed query that already
-    leaves out whatever was sent (the reminders' dedupe keys), and only the notices still
-    owed cost a write each."""
+    leaves out whatever was sent (the agenda's marker on the session, the reminders' dedupe
+    keys), and only the notices still owed cost a write each."""
     from django.db.models import CharField, Exists, OuterRef, Value
     from django.db.models.functions import Cast, Concat
 
     from accounts.models import AcademicYear
     from notifications.models import Notification
 
-    from .models import CouncilMember, Protocol
+    from .models import Protocol
 
     today = today or timezone.localdate()
     counts = {"agendas": 0, "quarters": 0, "protocols": 0}
@@ -78,37 +78,22 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
         key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
         return Exists(Notification.objects.filter(dedupe_key=key))
 
-    # Agendas: sessions of the next days (council_session.date index), their members (one
-    # query), and the keys already used (one query); only missing ones are written.
+    # Agendas: sessions of the next days whose agenda has not gone out, read from their
+    # partial index (Session "session_agenda_unsent"); each one's notices and its marker
+    # are written in one transaction. A session whose agenda went out is never read again,
+    # so in its steady state the job reads one empty range, for the country as for one
+    # school. (Members added later: council.services.council_agendas_reopen.)
     agenda_until = today + datetime.timedelta(days=settings.AGENDA_DAYS_BEFORE)
-    sessions = list(
-        Session.objects.filter(
-            date__gte=today, date__lte=agenda_until, pk__in=unconfirmed
-        ).select_related("council")
-    )
-    if sessions:
-        members: dict[int, list[User]] = {}
-        for member in CouncilMember.objects.filter(
-            council_id__in={s.council_id for s in sessions}
-        ).select_related("user"):
-            members.setdefault(member.council_id, []).append(member.user)
-        wanted = {
-            f"agenda:{session.pk}:{user.pk}"
-            for session in sessions
-            for user in members.get(session.council_id, [])
-        }
-        used = set(
-            Notification.objects.filter(dedupe_key__in=wanted).values_list("dedupe_key", flat=True)
-        )
-        for session in sessions:
-            if all(
-                f"agenda:{session.pk}:{user.pk}" in used
-                for user in members.get(session.council_id, [])
-            ):
-                continue
-            with transaction.atomic():
-                session_agenda_due(session)
-            counts["agendas"] += 1
+    for session in Session.objects.filter(
+        date__gte=today,
+        date__lte=agenda_until,
+        agenda_sent_at__isnull=True,
+        pk__in=unconfirmed,
+    ).select_related("council"):
+        with transaction.atomic():
+            if session_agenda_due(session):
+                counts["agendas"] += 1
+            Session.objects.filter(pk=session.pk).update(agenda_sent_at=timezone.now())
     # Protocols: sessions a week old whose protocol is unconfirmed (a partial index on the
     # protocol) and whose reminder was not sent yet.
     late = today - datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS)

@@ -44,6 +44,18 @@ def _council_roles_give(council: Council) -> None:
         groups[Role.SECRETARY].user_set.add(council.secretary_id)
 
 
+def council_agendas_reopen(*, council: Council) -> int:
+    """The council's members changed (the admin): the agendas of its coming sessions go out
+    again at the next run of the reminders, to the members who have not had them (each
+    member's dedupe key keeps the others from a second copy)."""
+    return Session.objects.filter(
+        council=council,
+        date__gte=timezone.localdate(),
+        agenda_sent_at__isnull=False,
+        protocol__confirmed_at__isnull=True,
+    ).update(agenda_sent_at=None)
+
+
 def is_chair(council: Council, user: User) -> bool:
     return council.chair_id == user.pk
 

@@ -9,11 +9,13 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import School, User
-from council.models import Council, CouncilMember, MemberCategory
+from council.models import Council, CouncilMember, MemberCategory, Session
 from council.notices import council_reminders
+from council.services import council_agendas_reopen, session_schedule
 from council.tasks import render_missing_files as council_missing_files
 from flows.tasks import render_missing_files
 from notifications.models import Kind, Notification
@@ -66,6 +68,54 @@ def test_council_time_costs_the_same_for_2_councils_as_for_7_once_reminded(world
         assert council_reminders() == {"agendas": 0, "quarters": 0, "protocols": 0}
     assert few == many
     assert Notification.objects.filter(kind=Kind.QUARTER_WITHOUT_SESSION).count() == 7
+
+
+def schedule_in_two_days(council: Council) -> Session:
+    return session_schedule(
+        council=council,
+        actor=council.chair,
+        date=timezone.localdate() + datetime.timedelta(days=2),
+        time=None,
+        place="",
+        is_year_end=False,
+        documents=[],
+        free_items=["Маселе"],
+    )
+
+
+def test_agendas_that_went_out_are_not_read_again_however_many_sessions_are_coming(world):
+    schedule_in_two_days(world.council)
+    assert council_reminders()["agendas"] == 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert council_reminders()["agendas"] == 0
+    steady = len(ctx.captured_queries)
+    assert not any("council_councilmember" in q["sql"] for q in ctx.captured_queries)
+    more_councils(world, 5)
+    for council in Council.objects.exclude(pk=world.council.pk).select_related("chair"):
+        schedule_in_two_days(council)
+    assert council_reminders()["agendas"] == 6  # the new councils' and the other school's
+    assert queries(council_reminders) == steady
+    # Every member of every council had the agenda of their session, once.
+    agendas = Notification.objects.filter(kind=Kind.SESSION_SCHEDULED)
+    assert agendas.count() == CouncilMember.objects.count()
+
+
+def test_a_member_added_after_the_agenda_went_out_gets_it_and_nobody_twice(world):
+    session = schedule_in_two_days(world.council)
+    council_reminders()
+    newcomer = User.objects.create(username="newcomer", school=world.school)
+    CouncilMember.objects.create(
+        council=world.council, user=newcomer, category=MemberCategory.ASSOCIATION_HEAD
+    )
+    assert council_reminders()["agendas"] == 0  # nothing reads the session again …
+    assert council_agendas_reopen(council=world.council) == 1  # … until the admin saves
+    assert council_reminders()["agendas"] == 1
+    agendas = Notification.objects.filter(
+        kind=Kind.SESSION_SCHEDULED, url=reverse("council:session", args=[session.pk])
+    )
+    assert sorted(agendas.values_list("recipient_id", flat=True)) == sorted(
+        world.council.members.values_list("user_id", flat=True)
+    )
 
 
 def test_the_sweeps_cost_the_same_for_5_and_30_documents(world):

@@ -32,6 +32,11 @@ class Council(models.Model):
         blank=True,
         related_name="councils_as_secretary",
     )
+    # The last quarter whose end was checked (council.notices.council_reminders): the
+    # council held or scheduled a session in it, or its chair was reminded.
+    quarter_checked = models.PositiveSmallIntegerField(
+        _("last quarter checked for a session"), default=0, db_default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("scientific-methodical council")
@@ -41,6 +46,15 @@ class Council(models.Model):
             models.UniqueConstraint(
                 fields=["school", "academic_year"], name="council_one_per_school_year"
             )
+        ]
+        indexes = [
+            # Quarters ending without a session (council.notices.council_reminders):
+            # WHERE academic_year_id = … AND quarter_checked < the quarter. Only the
+            # councils not yet checked this quarter: after the first minute of a quarter's
+            # last days, an empty range.
+            models.Index(
+                fields=["academic_year", "quarter_checked"], name="council_quarter_checked"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -119,21 +119,28 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
             ):
                 counts["protocols"] += 1
     # Quarters: decided per academic year first, so that outside the last days of a
-    # quarter no council is read at all; then only the councils of that year with no
-    # session in the quarter and no reminder yet.
+    # quarter no council is read at all; then only the councils of that year not checked
+    # for this quarter yet (the index council_quarter_checked), each with whether it has a
+    # session in the quarter: those are marked in one statement, the others' chairs
+    # reminded and marked one by one.
+    # After the first minute of the quarter's last days nothing is left to read.
     horizon = datetime.timedelta(days=settings.QUARTER_REMINDER_DAYS)
     for year in AcademicYear.objects.filter(starts_on__lte=today, ends_on__gte=today):
         number = year.quarter_of(today)
         _start, end = year.quarter_bounds()[number - 1]
         if end - today > horizon:
             continue
-        councils = (
-            Council.objects.filter(academic_year=year)
-            .exclude(Exists(Session.objects.filter(council=OuterRef("pk"), quarter=number)))
-            .exclude(sent("quarter:", f":{number}"))
+        unchecked = list(
+            Council.objects.filter(academic_year=year, quarter_checked__lt=number)
+            .annotate(held=Exists(Session.objects.filter(council=OuterRef("pk"), quarter=number)))
             .select_related("chair")
+            .order_by("pk")  # not the model's order by year and school name: no joins
         )
-        for council in councils:
+        if any(council.held for council in unchecked):
+            Council.objects.filter(pk__in=[c.pk for c in unchecked if c.held]).update(
+                quarter_checked=number
+            )
+        for council in (c for c in unchecked if not c.held):
             with transaction.atomic():
                 if notify(
                     recipient=council.chair,
@@ -143,4 +150,5 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
                     dedupe_key=f"quarter:{council.pk}:{number}",
                 ):
                     counts["quarters"] += 1
+                Council.objects.filter(pk=council.pk).update(quarter_checked=number)
     return counts

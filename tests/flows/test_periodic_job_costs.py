@@ -70,6 +70,32 @@ def test_council_time_costs_the_same_for_2_councils_as_for_7_once_reminded(world
     assert Notification.objects.filter(kind=Kind.QUARTER_WITHOUT_SESSION).count() == 7
 
 
+def test_a_quarters_end_marks_each_council_once_and_reads_only_the_unmarked(world):
+    moment = quarter_end_minus(world, 10)
+    with time_machine.travel(moment, tick=False):
+        held = session_schedule(
+            council=world.council,
+            actor=world.chair,
+            date=timezone.localdate() + datetime.timedelta(days=2),
+            time=None,
+            place="",
+            is_year_end=False,
+            documents=[],
+            free_items=["Маселе"],
+        )
+        assert council_reminders()["quarters"] == 1  # the other school's chair only
+        assert set(Council.objects.values_list("quarter_checked", flat=True)) == {held.quarter}
+        with CaptureQueriesContext(connection) as ctx:
+            assert council_reminders()["quarters"] == 0
+    # The second run asks for the unmarked councils of the year (none) and writes nothing.
+    council_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "council_council"' in q["sql"]]
+    assert council_reads and all('"quarter_checked" <' in sql for sql in council_reads)
+    assert not any(q["sql"].startswith(("INSERT", "UPDATE")) for q in ctx.captured_queries)
+    assert not Notification.objects.filter(
+        recipient=world.chair, kind=Kind.QUARTER_WITHOUT_SESSION
+    ).exists()
+
+
 def schedule_in_two_days(council: Council) -> Session:
     return session_schedule(
         council=council,

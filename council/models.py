@@ -244,8 +244,9 @@ class Protocol(models.Model):
             models.UniqueConstraint(fields=["council", "number"], name="protocol_number_unique")
         ]
         indexes = [
-            # Sessions without a confirmed protocol (council.notices.council_reminders):
-            # WHERE confirmed_at IS NULL — the few open ones, not every year's protocols.
+            # Sessions without a confirmed protocol (council.notices.council_reminders and
+            # council.services.council_tasks_due): WHERE confirmed_at IS NULL — the few
+            # open ones, not every year's protocols.
             models.Index(
                 fields=["session"],
                 condition=models.Q(confirmed_at__isnull=True),

@@ -534,8 +534,12 @@ def council_tasks_due(*, today: datetime.date | None = None, batch: int = 200) -
 
     today = today or timezone.localdate()
     opened = CouncilTask.objects.filter(session=models.OuterRef("pk"))
+    # The unconfirmed protocols from their partial index (Protocol "protocol_unconfirmed"),
+    # then their sessions by key. Written as `protocol__confirmed_at IS NULL`, the reverse
+    # one-to-one became a LEFT JOIN hashed over every past session in the country.
+    unconfirmed = Protocol.objects.filter(confirmed_at__isnull=True).values("session_id")
     council_ids = list(
-        Session.objects.filter(date__lte=today, protocol__confirmed_at__isnull=True)
+        Session.objects.filter(date__lte=today, pk__in=unconfirmed)
         .exclude(models.Exists(opened))
         .order_by("date")
         .values_list("council_id", flat=True)[:batch]

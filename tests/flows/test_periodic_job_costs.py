@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import School, User
-from council.models import Council, CouncilMember, MemberCategory, Session
+from council.models import Council, CouncilMember, CouncilTask, MemberCategory, Session
 from council.notices import council_reminders
 from council.services import council_agendas_reopen, session_schedule
 from council.tasks import render_missing_files as council_missing_files
@@ -157,3 +157,18 @@ def test_the_search_text_sweep_looks_only_at_recent_saves(world):
     assert list(documents_to_index()) == [document]
     later = timezone.now() + datetime.timedelta(days=8)
     assert list(documents_to_index(now=later)) == []
+
+
+def test_the_council_steps_sweep_starts_from_the_unconfirmed_protocols(world):
+    """Not a join of every past session with its protocol (PostgreSQL hashed the whole
+    country's sessions for it): the partial index of unconfirmed protocols first."""
+    from council.services import council_tasks_due
+
+    session = schedule_in_two_days(world.council)
+    with CaptureQueriesContext(connection) as ctx:
+        # The session's day has come: its protocol is asked for.
+        assert council_tasks_due(today=session.date + datetime.timedelta(days=1)) == 1
+    assert session.tasks.filter(kind=CouncilTask.Kind.PROTOCOL).exists()
+    sweep = next(q["sql"] for q in ctx.captured_queries if 'FROM "council_session"' in q["sql"])
+    assert 'JOIN "council_protocol"' not in sweep
+    assert 'FROM "council_protocol" U' in sweep and '"confirmed_at" IS NULL' in sweep

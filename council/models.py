@@ -130,6 +130,11 @@ class Session(models.Model):
     agenda_sent_at = models.DateTimeField(
         _("agenda sent to the members"), null=True, blank=True, editable=False
     )
+    # Set when the chair was reminded of a missing protocol, or the protocol was confirmed
+    # (council.notices.council_reminders, council.services.protocol_sign).
+    protocol_reminder_done_at = models.DateTimeField(
+        _("protocol reminder no longer owed"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("council session")
@@ -139,9 +144,17 @@ class Session(models.Model):
             # A council's sessions in date order, and per quarter for the compliance page.
             models.Index(fields=["council", "date"], name="session_council_date"),
             models.Index(fields=["council", "quarter"], name="session_council_quarter"),
-            # Protocols missing (council.notices.council_reminders): WHERE date BETWEEN
-            # today - a week - 30 days AND today - a week.
+            # Sessions by date: council.services.council_tasks_due (WHERE date <= today,
+            # among the sessions of unconfirmed protocols) when those are many.
             models.Index(fields=["date"], name="session_date"),
+            # Protocols missing (council.notices.council_reminders): WHERE
+            # protocol_reminder_done_at IS NULL AND date BETWEEN today - a week - 30 days
+            # AND today - a week. Only the sessions whose chair is still owed a reminder.
+            models.Index(
+                fields=["date"],
+                condition=models.Q(protocol_reminder_done_at__isnull=True),
+                name="session_protocol_reminder_owed",
+            ),
             # Agendas due (council.notices.council_reminders): WHERE agenda_sent_at IS NULL
             # AND date BETWEEN today AND today + AGENDA_DAYS_BEFORE. Only the sessions
             # whose agenda has not gone out: the steady state reads an empty range.

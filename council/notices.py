@@ -56,11 +56,9 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
     whatever the number of councils: candidates are read in one indexed query that already
     leaves out whatever was sent (the agenda's marker on the session, the reminders' dedupe
     keys), and only the notices still owed cost a write each."""
-    from django.db.models import CharField, Exists, OuterRef, Value
-    from django.db.models.functions import Cast, Concat
+    from django.db.models import Exists, OuterRef
 
     from accounts.models import AcademicYear
-    from notifications.models import Notification
 
     from .models import Protocol
 
@@ -71,12 +69,6 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
     # `protocol__confirmed_at IS NULL`, the reverse one-to-one became a LEFT JOIN that
     # PostgreSQL could only hash over every session and protocol in the country.
     unconfirmed = Protocol.objects.filter(confirmed_at__isnull=True).values("session_id")
-
-    def sent(prefix: str, suffix: str = "") -> Exists:
-        """A notification with the dedupe key `<prefix><outer pk><suffix>` exists (its
-        unique index answers it)."""
-        key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
-        return Exists(Notification.objects.filter(dedupe_key=key))
 
     # Agendas: sessions of the next days whose agenda has not gone out, read from their
     # partial index (Session "session_agenda_unsent"); each one's notices and its marker
@@ -94,21 +86,18 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
             if session_agenda_due(session):
                 counts["agendas"] += 1
             Session.objects.filter(pk=session.pk).update(agenda_sent_at=timezone.now())
-    # Protocols: sessions a week old whose protocol is unconfirmed (a partial index on the
-    # protocol) and whose reminder was not sent yet.
+    # Protocols: sessions a week old whose protocol reminder is still owed (the partial
+    # index session_protocol_reminder_owed: a session leaves it when its chair is reminded
+    # or its protocol confirmed), within a month of becoming late: the reminder goes out in
+    # the first minute, so only an outage of the beat longer than that could skip one. In
+    # the steady state an empty range, for the country as for one school.
     late = today - datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS)
-    for session in (
-        Session.objects.filter(
-            date__lte=late,
-            # Within a month of becoming late (the session_date index): the reminder goes
-            # out in the first minute, so only an outage of the beat longer than that
-            # could skip one, and the query never walks the years of closed sessions.
-            date__gt=late - datetime.timedelta(days=PROTOCOL_REMINDER_WINDOW_DAYS),
-            pk__in=unconfirmed,
-        )
-        .exclude(sent("protocol_missing:"))
-        .select_related("council__chair")
-    ):
+    for session in Session.objects.filter(
+        date__lte=late,
+        date__gt=late - datetime.timedelta(days=PROTOCOL_REMINDER_WINDOW_DAYS),
+        protocol_reminder_done_at__isnull=True,
+        pk__in=unconfirmed,
+    ).select_related("council__chair"):
         with transaction.atomic():
             if notify(
                 recipient=session.council.chair,
@@ -118,6 +107,7 @@ def council_reminders(today: datetime.date | None = None) -> dict[str, int]:
                 dedupe_key=f"protocol_missing:{session.pk}",
             ):
                 counts["protocols"] += 1
+            Session.objects.filter(pk=session.pk).update(protocol_reminder_done_at=timezone.now())
     # Quarters: decided per academic year first, so that outside the last days of a
     # quarter no council is read at all; then only the councils of that year not checked
     # for this quarter yet (the index council_quarter_checked), each with whether it has a

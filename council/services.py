@@ -314,6 +314,8 @@ def protocol_sign(*, session: Session, actor: User) -> Protocol:
         last = Protocol.objects.filter(council=council, number__isnull=False).order_by("-number")
         protocol.number = (last.values_list("number", flat=True).first() or 0) + 1
         protocol.confirmed_at = now
+        # No reminder of a missing protocol is owed any more (council_reminders).
+        Session.objects.filter(pk=session.pk).update(protocol_reminder_done_at=now)
     protocol.save()
     return protocol
 

@@ -301,6 +301,9 @@ def test_a_confirmed_protocol_cannot_change_and_only_chair_and_secretary_confirm
     world.client(world.chair).post(reverse("council:protocol_confirm", args=[session.pk]))
     protocol.refresh_from_db()
     assert protocol.number == 1
+    # No reminder of a missing protocol is owed any more: the minute job never reads it.
+    session.refresh_from_db()
+    assert session.protocol_reminder_done_at == protocol.confirmed_at
     assert secretary.get(reverse("council:protocol_edit", args=[session.pk])).status_code == 403
     from django.core.exceptions import ValidationError
 

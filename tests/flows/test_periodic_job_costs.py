@@ -159,6 +159,22 @@ def test_the_search_text_sweep_looks_only_at_recent_saves(world):
     assert list(documents_to_index(now=later)) == []
 
 
+def test_a_missing_protocol_is_reminded_once_and_its_session_marked(world):
+    session = schedule_in_two_days(world.council)
+    a_week_later = timezone.make_aware(
+        datetime.datetime.combine(session.date + datetime.timedelta(days=8), datetime.time(9))
+    )
+    with time_machine.travel(a_week_later, tick=False):
+        assert council_reminders()["protocols"] == 1
+        session.refresh_from_db()
+        assert session.protocol_reminder_done_at is not None
+        with CaptureQueriesContext(connection) as ctx:
+            assert council_reminders()["protocols"] == 0
+    assert not any(q["sql"].startswith(("INSERT", "UPDATE")) for q in ctx.captured_queries)
+    reminders = Notification.objects.filter(kind=Kind.PROTOCOL_MISSING, recipient=world.chair)
+    assert reminders.filter(dedupe_key=f"protocol_missing:{session.pk}").count() == 1
+
+
 def test_the_council_steps_sweep_starts_from_the_unconfirmed_protocols(world):
     """Not a join of every past session with its protocol (PostgreSQL hashed the whole
     country's sessions for it): the partial index of unconfirmed protocols first."""

@@ -265,13 +265,13 @@ def protocol_confirm(request: HttpRequest, session_id: ObjectId) -> dict[str, An
     """The chair's or the secretary's confirmation of the protocol. With the second one the
     protocol is numbered and each document on the agenda moves on by the council's
     decision (under each document's flow lock, like the page)."""
-    from flows.services import session_protocol_confirm
+    from council.services import protocol_confirm as confirm
 
     session = _visible_session(request, session_id)
     council = session.council
     if request.user.pk not in (council.chair_id, council.secretary_id):
         raise PermissionDenied
-    session_protocol_confirm(session=session, actor=request.user)
+    confirm(session=session, actor=request.user)
     return _session_row(Session.objects.select_related("protocol").get(pk=session.pk))
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from accounts.admin import SafeAutocompleteSelect, SchoolScopedAdmin
 
 from .models import Council, CouncilMember, Session
-from .services import council_roles_sync, council_tasks_sync
+from .services import council_agendas_reopen, council_roles_sync, council_tasks_sync
 
 
 class CouncilMemberInline(admin.TabularInline):
@@ -50,6 +50,8 @@ class CouncilAdmin(SchoolScopedAdmin):
         council_roles_sync(council=form.instance, actor=request.user)
         # A new chair or secretary takes over the council's open steps.
         council_tasks_sync(council=form.instance)
+        # A member added after a coming session's agenda went out gets it too.
+        council_agendas_reopen(council=form.instance)
 
 
 @admin.register(Session)

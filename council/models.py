@@ -32,6 +32,11 @@ class Council(models.Model):
         blank=True,
         related_name="councils_as_secretary",
     )
+    # The last quarter whose end was checked (council.notices.council_reminders): the
+    # council held or scheduled a session in it, or its chair was reminded.
+    quarter_checked = models.PositiveSmallIntegerField(
+        _("last quarter checked for a session"), default=0, db_default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("scientific-methodical council")
@@ -41,6 +46,15 @@ class Council(models.Model):
             models.UniqueConstraint(
                 fields=["school", "academic_year"], name="council_one_per_school_year"
             )
+        ]
+        indexes = [
+            # Quarters ending without a session (council.notices.council_reminders):
+            # WHERE academic_year_id = … AND quarter_checked < the quarter. Only the
+            # councils not yet checked this quarter: after the first minute of a quarter's
+            # last days, an empty range.
+            models.Index(
+                fields=["academic_year", "quarter_checked"], name="council_quarter_checked"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +126,15 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set when the agenda went out to the members (council.notices.council_reminders).
+    agenda_sent_at = models.DateTimeField(
+        _("agenda sent to the members"), null=True, blank=True, editable=False
+    )
+    # Set when the chair was reminded of a missing protocol, or the protocol was confirmed
+    # (council.notices.council_reminders, council.services.protocol_sign).
+    protocol_reminder_done_at = models.DateTimeField(
+        _("protocol reminder no longer owed"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("council session")
@@ -121,8 +144,25 @@ class Session(models.Model):
             # A council's sessions in date order, and per quarter for the compliance page.
             models.Index(fields=["council", "date"], name="session_council_date"),
             models.Index(fields=["council", "quarter"], name="session_council_quarter"),
-            # Agendas due (flows.notices.council_time): WHERE date BETWEEN today AND …
+            # Sessions by date: council.services.council_tasks_due (WHERE date <= today,
+            # among the sessions of unconfirmed protocols) when those are many.
             models.Index(fields=["date"], name="session_date"),
+            # Protocols missing (council.notices.council_reminders): WHERE
+            # protocol_reminder_done_at IS NULL AND date BETWEEN today - a week - 30 days
+            # AND today - a week. Only the sessions whose chair is still owed a reminder.
+            models.Index(
+                fields=["date"],
+                condition=models.Q(protocol_reminder_done_at__isnull=True),
+                name="session_protocol_reminder_owed",
+            ),
+            # Agendas due (council.notices.council_reminders): WHERE agenda_sent_at IS NULL
+            # AND date BETWEEN today AND today + AGENDA_DAYS_BEFORE. Only the sessions
+            # whose agenda has not gone out: the steady state reads an empty range.
+            models.Index(
+                fields=["date"],
+                condition=models.Q(agenda_sent_at__isnull=True),
+                name="session_agenda_unsent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -217,14 +257,15 @@ class Protocol(models.Model):
             models.UniqueConstraint(fields=["council", "number"], name="protocol_number_unique")
         ]
         indexes = [
-            # Sessions without a confirmed protocol (flows.notices.council_time):
-            # WHERE confirmed_at IS NULL — the few open ones, not every year's protocols.
+            # Sessions without a confirmed protocol (council.notices.council_reminders and
+            # council.services.council_tasks_due): WHERE confirmed_at IS NULL — the few
+            # open ones, not every year's protocols.
             models.Index(
                 fields=["session"],
                 condition=models.Q(confirmed_at__isnull=True),
                 name="protocol_unconfirmed",
             ),
-            # The missing-file sweep (flows.tasks.render_missing_files): confirmed protocols
+            # The missing-file sweep (council.tasks.render_missing_files): confirmed protocols
             # whose PDF or DOCX is not rendered yet, normally none.
             models.Index(
                 fields=["id"],
@@ -265,7 +306,7 @@ class AnnualReport(models.Model):
         verbose_name = _("annual report")
         verbose_name_plural = _("annual reports")
         indexes = [
-            # The missing-file sweep (flows.tasks.render_missing_files): WHERE pdf = ''
+            # The missing-file sweep (council.tasks.render_missing_files): WHERE pdf = ''
             models.Index(
                 fields=["id"], condition=models.Q(pdf=""), name="annual_report_without_pdf"
             ),

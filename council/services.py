@@ -1,6 +1,7 @@
 """Writes of the council: sessions, agenda, attendance, protocols, the annual report.
 Rules come from the regulation (clauses in comments). Moving documents on after a
-confirmed protocol is the flow's business: see flows.services.session_protocol_confirm."""
+confirmed protocol is the flow's business: `protocol_confirm` announces it
+(council.signals.protocol_confirmed) and the flow does it."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from django.utils.translation import gettext as _
 from accounts.audit import acting_as
 from accounts.models import User
 from accounts.roles import Role
-from common.broker import enqueue_on_commit
 from documents.models import Document, DocumentType, Stage
 
+from . import notices, signals
 from .models import AgendaItem, AnnualReport, Attendance, Council, Protocol, Session
+from .tasks import annual_report_render_enqueue, protocol_render_enqueue
 
 
 def council_roles_sync(*, council: Council, actor: User | None = None) -> None:
@@ -40,6 +42,18 @@ def _council_roles_give(council: Council) -> None:
         groups[Role.CHAIR].user_set.add(council.chair_id)
     if council.secretary_id and Role.SECRETARY in groups:
         groups[Role.SECRETARY].user_set.add(council.secretary_id)
+
+
+def council_agendas_reopen(*, council: Council) -> int:
+    """The council's members changed (the admin): the agendas of its coming sessions go out
+    again at the next run of the reminders, to the members who have not had them (each
+    member's dedupe key keeps the others from a second copy)."""
+    return Session.objects.filter(
+        council=council,
+        date__gte=timezone.localdate(),
+        agenda_sent_at__isnull=False,
+        protocol__confirmed_at__isnull=True,
+    ).update(agenda_sent_at=None)
 
 
 def is_chair(council: Council, user: User) -> bool:
@@ -300,7 +314,29 @@ def protocol_sign(*, session: Session, actor: User) -> Protocol:
         last = Protocol.objects.filter(council=council, number__isnull=False).order_by("-number")
         protocol.number = (last.values_list("number", flat=True).first() or 0) + 1
         protocol.confirmed_at = now
+        # No reminder of a missing protocol is owed any more (council_reminders).
+        Session.objects.filter(pk=session.pk).update(protocol_reminder_done_at=now)
     protocol.save()
+    return protocol
+
+
+def protocol_confirm(*, session: Session, actor: User) -> Protocol:
+    """A signature on a session's protocol (the page's and the API's "Confirm"). With the
+    second one the protocol is numbered, the apps above are told (the flow moves every
+    document on the agenda on by the council's decision, under each document's lock), the
+    protocol is rendered after the commit and the members are told. All in one
+    transaction: if a document cannot be moved (its process is locked: viewflow's
+    FlowLockFailed reaches the caller), nothing is confirmed."""
+    with transaction.atomic():
+        protocol = protocol_sign(session=session, actor=actor)
+        if protocol.is_confirmed:
+            signals.protocol_confirmed.send(
+                sender=Protocol, protocol=protocol, session=session, actor=actor
+            )
+            protocol_render_enqueue(protocol.pk)
+            notices.protocol_confirmed(session, protocol.number)
+        # After the decisions moved the documents: a postponed one awaits an agenda again.
+        council_tasks_sync(council=session.council)
     return protocol
 
 
@@ -335,7 +371,7 @@ def annual_report_prepare(*, council: Council, actor: User, directions: str) -> 
     report.save()
     if old:
         transaction.on_commit(lambda: report.pdf.storage.delete(old))
-    enqueue_on_commit("flows.tasks.render_annual_report", report.pk)
+    annual_report_render_enqueue(report.pk)
     return report
 
 
@@ -500,8 +536,12 @@ def council_tasks_due(*, today: datetime.date | None = None, batch: int = 200) -
 
     today = today or timezone.localdate()
     opened = CouncilTask.objects.filter(session=models.OuterRef("pk"))
+    # The unconfirmed protocols from their partial index (Protocol "protocol_unconfirmed"),
+    # then their sessions by key. Written as `protocol__confirmed_at IS NULL`, the reverse
+    # one-to-one became a LEFT JOIN hashed over every past session in the country.
+    unconfirmed = Protocol.objects.filter(confirmed_at__isnull=True).values("session_id")
     council_ids = list(
-        Session.objects.filter(date__lte=today, protocol__confirmed_at__isnull=True)
+        Session.objects.filter(date__lte=today, pk__in=unconfirmed)
         .exclude(models.Exists(opened))
         .order_by("date")
         .values_list("council_id", flat=True)[:batch]

@@ -1,6 +1,5 @@
 """Council pages: the year's council, sessions, their protocols, compliance, the annual
-report. Confirming a protocol moves documents on, so that one action is a flow page
-(flows.council_views.protocol_confirm)."""
+report."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from viewflow.workflow.exceptions import FlowLockFailed
 
 from accounts.models import User
 from documents.downloads import attachment_response
@@ -212,6 +212,43 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "item_forms": list(zip(items, item_forms, strict=True)),
         },
     )
+
+
+@login_required
+@require_POST
+def protocol_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(
+        Session.objects.select_related("council"), pk=pk, council__school_id=request.user.school_id
+    )
+    council = session.council
+    if not selectors.can_view_council(request.user, council) or request.user.pk not in (
+        council.chair_id,
+        council.secretary_id,
+    ):
+        raise PermissionDenied
+    try:
+        protocol = services.protocol_confirm(session=session, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    except FlowLockFailed:
+        # The confirmation moves the agenda's documents on (council.signals); one of them
+        # is being worked on right now, so nothing was confirmed.
+        messages.warning(request, _("A document of this session is being worked on. Try again."))
+    else:
+        if protocol.is_confirmed:
+            messages.success(
+                request,
+                _("Protocol №%(number)s is confirmed. The documents move on.")
+                % {"number": protocol.number},
+            )
+        else:
+            messages.success(
+                request, _("Your confirmation is recorded; the other signature is awaited.")
+            )
+    return redirect("council:session", pk=session.pk)
 
 
 @login_required

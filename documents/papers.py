@@ -13,19 +13,26 @@ import datetime
 import hashlib
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import School, User
 
-from .models import OfficialPaper, PaperStatus, VerificationThrottle
+from .models import OfficialPaper, PaperKind, PaperStatus, VerificationThrottle
+
+if TYPE_CHECKING:
+    from .pdf import Rendered, Verification
 
 # Crockford's base32: no I, L, O or U, so that what is read from paper is typed right.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -146,6 +153,72 @@ def paper_issue(
         old.superseded_by = paper
         old.save(update_fields=["superseded_by"])
     return paper
+
+
+# -- rendering a paper (the workers of the apps that own each paper call these) ----------
+# Rendering never runs in a request or under a flow lock: the write that makes a paper due
+# enqueues its task after commit, and a periodic sweep of the owning app finds any file
+# still missing. Both helpers are idempotent: of two concurrent renders only the first
+# conditional UPDATE wins.
+
+
+def store_once(model: type[Model], pk: int, field: str, name: str, data: bytes) -> bool:
+    """Save `data` and point the row's empty `field` at it; False if another worker won."""
+    stored = default_storage.save(name, ContentFile(data))
+    won = model.objects.filter(pk=pk, **{field: ""}).update(**{field: stored})
+    if not won:
+        default_storage.delete(stored)
+    return bool(won)
+
+
+def issue_paper(
+    *,
+    model: type[Model],
+    pk: int,
+    field: str,
+    name: str,
+    kind: str,
+    school_name: str,
+    facts: PaperFacts,
+    build: Callable[[Verification], Rendered],
+) -> bool:
+    """Render, sign and store an official PDF as a verifiable paper; False if another
+    worker stored it first (its paper stands, ours is never shown).
+
+    A code reserved before rendering is printed on it, the PDF is signed with the school's
+    certificate when one is configured, and the paper becomes valid in the same
+    transaction that stores the file."""
+    from .pdf import Verification
+    from .signing import SignatureBox, sign_pdf
+
+    paper = paper_reserve(kind=kind, object_id=pk, school=facts.school_id)
+    rendered = build(
+        Verification(
+            code=code_display(paper.code),
+            url=verification_url(paper.code),
+            check_url=settings.SITE_URL + reverse("verify:start"),
+        )
+    )
+    box = None
+    if rendered.signature_boxes:
+        first = rendered.signature_boxes[0]
+        box = SignatureBox(first.page - 1, *first.in_points(rendered.page_height))
+    with translation.override(settings.OFFICIAL_DOCUMENT_LANGUAGE):
+        reason = f"{PaperKind(kind).label} {facts.number}".strip()
+    signed = sign_pdf(rendered.data, box=box, reason=reason, location=school_name)
+    stored = default_storage.save(name, ContentFile(signed.data))
+    with transaction.atomic():
+        won = model.objects.filter(pk=pk, **{field: ""}).update(**{field: stored})
+        if won:
+            paper_issue(
+                paper=paper,
+                facts=facts,
+                pdf_sha256=hashlib.sha256(signed.data).hexdigest(),
+                signed_by=signed.signed_by,
+            )
+    if not won:
+        default_storage.delete(stored)
+    return bool(won)
 
 
 def paper_may_revoke(actor: User, paper: OfficialPaper) -> bool:

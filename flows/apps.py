@@ -19,6 +19,15 @@ class FlowsConfig(AppConfig):
         # Deactivating someone in the admin leads to their tasks (accounts/open_work.py).
         open_work_register(holds=open_tasks_of, handover_url=unowned_tasks_url)
 
+        # The council announces a confirmed protocol; the flow moves the documents on.
+        from council.signals import protocol_confirmed
+
+        from .services import council_protocol_confirmed
+
+        protocol_confirmed.connect(
+            council_protocol_confirmed, dispatch_uid="flows.council_decisions"
+        )
+
 
 def unowned_tasks_url(person) -> str:
     from django.urls import reverse

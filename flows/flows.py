@@ -104,7 +104,8 @@ class ExpertiseFlow(flow.Flow):
     )
     rejected = flow.End().Annotation(title=_("Rejected"))
     # 5.3: the council's decision is taken at a session and stands in its protocol; the
-    # task is released by the protocol's confirmation (council.services.protocol_confirm).
+    # task is released when the protocol is confirmed (council.services.protocol_confirm
+    # announces it; flows.services.council_protocol_confirmed receives it).
     council_session = (
         flow.Handle(this.record_council_decision)
         .Annotation(title=_("Council session"))

@@ -1,8 +1,9 @@
-"""Who is told what, and when: the flow's notices and the council's time.
+"""Who is told what, and when, as documents move through their process: the hooks of the
+flow and the reviews' deadlines. (The council's sessions and protocols are council/notices.py.)
 
 Everything here runs inside the transaction of the step that causes it (notifications are
-outbox rows); the periodic parts (`deadlines_fire`, `council_time`) are idempotent: each
-deadline row is claimed once, each reminder has a dedupe key."""
+outbox rows); the periodic part (`deadlines_fire`, flows.tasks.review_deadlines) is
+idempotent: each deadline row is claimed once, each reminder has a dedupe key."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from django.utils import timezone, translation
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
-from council.models import Council, Session
+from council.models import Council
 from documents.models import Document, Review
 from documents.services import review_acting_expert_set
 from notifications.models import Kind
-from notifications.services import Notice, notify, notify_bulk, notify_many
+from notifications.services import Notice, notify, notify_bulk
 
 from .models import Deadline
 from .stages import node_of
@@ -262,147 +263,3 @@ def open_review_task(review: Review) -> Any:
         .select_related("owner")
         .first()
     )
-
-
-# The council's time (5.1, 5.3).
-
-
-def session_agenda_due(session: Session) -> None:
-    members = [m.user for m in session.council.members.select_related("user")]
-    notify_many(
-        recipients=members,
-        kind=Kind.SESSION_SCHEDULED,
-        params={
-            "date": f"{session.date:%d.%m.%Y}",
-            "place": session.place,
-            "agenda": [item.title for item in session.items.order_by("position")],
-        },
-        url=reverse("council:session", args=[session.pk]),
-        key=f"agenda:{session.pk}",
-    )
-
-
-def protocol_confirmed(session: Session, number: int) -> None:
-    members = [m.user for m in session.council.members.select_related("user")]
-    notify_many(
-        recipients=members,
-        kind=Kind.PROTOCOL_CONFIRMED,
-        params={"number": number, "date": f"{session.date:%d.%m.%Y}"},
-        url=reverse("council:session", args=[session.pk]),
-        key=f"protocol:{session.pk}",
-    )
-
-
-PROTOCOL_REMINDER_WINDOW_DAYS = 30
-
-
-def council_time(today: datetime.date | None = None) -> dict[str, int]:
-    """Agendas to members before a session; the chair reminded of a quarter ending with
-    no session held or scheduled, and of a session a week old without its protocol.
-
-    Runs every minute over the whole country, so each part costs a fixed number of queries
-    whatever the number of councils: candidates are read in one indexed query that already
-    leaves out whatever was sent (the reminders' dedupe keys), and only the notices still
-    owed cost a write each."""
-    from django.db.models import CharField, Exists, OuterRef, Value
-    from django.db.models.functions import Cast, Concat
-
-    from accounts.models import AcademicYear
-    from council.models import CouncilMember, Protocol
-    from notifications.models import Notification
-
-    today = today or timezone.localdate()
-    counts = {"agendas": 0, "quarters": 0, "protocols": 0}
-    # Every session has its protocol from the day it is scheduled; the unconfirmed ones are
-    # read from their partial index (council.Protocol "protocol_unconfirmed"). Written as
-    # `protocol__confirmed_at IS NULL`, the reverse one-to-one became a LEFT JOIN that
-    # PostgreSQL could only hash over every session and protocol in the country.
-    unconfirmed = Protocol.objects.filter(confirmed_at__isnull=True).values("session_id")
-
-    def sent(prefix: str, suffix: str = "") -> Exists:
-        """A notification with the dedupe key `<prefix><outer pk><suffix>` exists (its
-        unique index answers it)."""
-        key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
-        return Exists(Notification.objects.filter(dedupe_key=key))
-
-    # Agendas: sessions of the next days (council_session.date index), their members (one
-    # query), and the keys already used (one query); only missing ones are written.
-    agenda_until = today + datetime.timedelta(days=settings.AGENDA_DAYS_BEFORE)
-    sessions = list(
-        Session.objects.filter(
-            date__gte=today, date__lte=agenda_until, pk__in=unconfirmed
-        ).select_related("council")
-    )
-    if sessions:
-        members: dict[int, list[User]] = {}
-        for member in CouncilMember.objects.filter(
-            council_id__in={s.council_id for s in sessions}
-        ).select_related("user"):
-            members.setdefault(member.council_id, []).append(member.user)
-        wanted = {
-            f"agenda:{session.pk}:{user.pk}"
-            for session in sessions
-            for user in members.get(session.council_id, [])
-        }
-        used = set(
-            Notification.objects.filter(dedupe_key__in=wanted).values_list("dedupe_key", flat=True)
-        )
-        for session in sessions:
-            if all(
-                f"agenda:{session.pk}:{user.pk}" in used
-                for user in members.get(session.council_id, [])
-            ):
-                continue
-            with transaction.atomic():
-                session_agenda_due(session)
-            counts["agendas"] += 1
-    # Protocols: sessions a week old whose protocol is unconfirmed (a partial index on the
-    # protocol) and whose reminder was not sent yet.
-    late = today - datetime.timedelta(days=settings.PROTOCOL_REMINDER_DAYS)
-    for session in (
-        Session.objects.filter(
-            date__lte=late,
-            # Within a month of becoming late (the session_date index): the reminder goes
-            # out in the first minute, so only an outage of the beat longer than that
-            # could skip one, and the query never walks the years of closed sessions.
-            date__gt=late - datetime.timedelta(days=PROTOCOL_REMINDER_WINDOW_DAYS),
-            pk__in=unconfirmed,
-        )
-        .exclude(sent("protocol_missing:"))
-        .select_related("council__chair")
-    ):
-        with transaction.atomic():
-            if notify(
-                recipient=session.council.chair,
-                kind=Kind.PROTOCOL_MISSING,
-                params={"date": f"{session.date:%d.%m.%Y}"},
-                url=reverse("council:session", args=[session.pk]),
-                dedupe_key=f"protocol_missing:{session.pk}",
-            ):
-                counts["protocols"] += 1
-    # Quarters: decided per academic year first, so that outside the last days of a
-    # quarter no council is read at all; then only the councils of that year with no
-    # session in the quarter and no reminder yet.
-    horizon = datetime.timedelta(days=settings.QUARTER_REMINDER_DAYS)
-    for year in AcademicYear.objects.filter(starts_on__lte=today, ends_on__gte=today):
-        number = year.quarter_of(today)
-        _start, end = year.quarter_bounds()[number - 1]
-        if end - today > horizon:
-            continue
-        councils = (
-            Council.objects.filter(academic_year=year)
-            .exclude(Exists(Session.objects.filter(council=OuterRef("pk"), quarter=number)))
-            .exclude(sent("quarter:", f":{number}"))
-            .select_related("chair")
-        )
-        for council in councils:
-            with transaction.atomic():
-                if notify(
-                    recipient=council.chair,
-                    kind=Kind.QUARTER_WITHOUT_SESSION,
-                    params={"quarter": number, "ends": f"{end:%d.%m.%Y}"},
-                    url=reverse("council:session_new"),
-                    dedupe_key=f"quarter:{council.pk}:{number}",
-                ):
-                    counts["quarters"] += 1
-    return counts

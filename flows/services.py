@@ -5,11 +5,13 @@ transaction as the viewflow transition."""
 from __future__ import annotations
 
 import datetime
+import random
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -340,6 +342,38 @@ def task_perform(*, task: Any, actor: User, step: Any) -> Any:
 # After the expertise: the council session, the pedagogical council, the director.
 
 
+def _flow_locks_take(document_ids: Sequence[int]) -> None:
+    """Take the flow lock of every process of these documents at once, inside the caller's
+    transaction (a protocol's confirmation moves all its documents in one), or raise
+    FlowLockFailed when one stays busy through the flow lock's attempts.
+
+    viewflow's own lock (SELECT … FOR UPDATE NOWAIT) catches the lock error inside a
+    savepoint PostgreSQL has already aborted: nested in a caller's transaction, a busy
+    process made the request fail with InternalError instead of FlowLockFailed. Here each
+    try has its own savepoint, rolled back on failure; the locks taken stay held until the
+    caller's transaction ends, so viewflow's lock in each step then finds its row ours."""
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    if not document_ids:
+        return
+    attempts = getattr(_flow().lock_impl, "attempts", 5)
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                list(
+                    ExpertiseProcess.objects.select_for_update(nowait=True)
+                    .filter(document_id__in=document_ids)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+            return
+        except DatabaseError:
+            if attempt == attempts - 1:
+                raise FlowLockFailed("a document's process is locked") from None
+            # viewflow's back-off between attempts (viewflow.workflow.lock)
+            time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)  # noqa: S311
+
+
 def council_decisions_apply(*, decisions: Sequence[tuple[Document, str, str]], actor: User) -> None:
     """Release each document's "Council session" task with the decision in the confirmed
     protocol: (document, AgendaItem.Decision value, the protocol's wording). All of them or
@@ -356,6 +390,7 @@ def _council_decisions_apply(
 
     Route = ExpertiseProcess.CouncilRoute
     flow = _flow()
+    _flow_locks_take([document.pk for document, _decision, _wording in decisions])
     for document, decision, wording in decisions:
         task = Task.objects.get(
             process__expertiseprocess__document=document,
@@ -477,36 +512,26 @@ def _tell_author_returned(document: Document, reason: str) -> None:
     )
 
 
-def session_protocol_confirm(*, session: Any, actor: User) -> Any:
-    """A signature on a session's protocol; with the second one the protocol is numbered
-    and every document on the agenda moves on by the council's decision."""
-    from common.broker import enqueue_on_commit
-    from council.services import protocol_sign
-
-    with transaction.atomic():
-        protocol = protocol_sign(session=session, actor=actor)
-        if protocol.is_confirmed:
-            items = session.items.filter(document__isnull=False).select_related("document")
-            council_decisions_apply(
-                decisions=[
-                    (
-                        item.document,
-                        item.decision,
-                        _("Protocol №%(number)s: %(decision)s")
-                        % {
-                            "number": protocol.number,
-                            "decision": item.resolution or item.get_decision_display(),
-                        },
-                    )
-                    for item in items
-                ],
-                actor=actor,
+def council_protocol_confirmed(*, protocol: Any, session: Any, actor: User, **_kwargs: Any) -> None:
+    """A session's protocol is confirmed (council.signals.protocol_confirmed, inside the
+    council's transaction): each document on the agenda moves on by the council's
+    decision, under its process's lock (FlowLockFailed undoes the confirmation)."""
+    items = session.items.filter(document__isnull=False).select_related("document")
+    council_decisions_apply(
+        decisions=[
+            (
+                item.document,
+                item.decision,
+                _("Protocol №%(number)s: %(decision)s")
+                % {
+                    "number": protocol.number,
+                    "decision": item.resolution or item.get_decision_display(),
+                },
             )
-            enqueue_on_commit("flows.tasks.render_protocol", protocol.pk)
-            notices.protocol_confirmed(session, protocol.number)
-        # After the decisions moved the documents: a postponed one awaits an agenda again.
-        council_tasks_sync(council=session.council)
-    return protocol
+            for item in items
+        ],
+        actor=actor,
+    )
 
 
 def review_extend(*, review: Review, actor: User, due_date: datetime.date) -> Review:

@@ -423,13 +423,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5.0,
         "options": {"expires": 4},
     },
+    # Each app runs its own jobs: the council its reminders, inbox steps and papers
+    # (council/tasks.py), the flow the reviews' deadlines and the approval sheets
+    # (flows/tasks.py). Task names changed in the split (flows.tasks.council_time,
+    # render_protocol and render_annual_report became council.tasks.…): a message with an
+    # old name still queued during a deploy is refused by the new worker as unregistered,
+    # and nothing is lost, since the jobs below run again within minutes and the sweeps
+    # find the protocols and reports still without their files. The entries keep their
+    # names, so beat's rows in the database (django-celery-beat) are updated in place.
     "council-time": {
-        "task": "flows.tasks.council_time",
+        "task": "council.tasks.council_time",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "review-deadlines": {
+        "task": "flows.tasks.review_deadlines",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
     "render-missing-files": {
         "task": "flows.tasks.render_missing_files",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "council-missing-files": {
+        "task": "council.tasks.render_missing_files",
         "schedule": 300.0,
         "options": {"expires": 290},
     },

@@ -14,7 +14,6 @@ from api.api import api
 from council import views as council_views
 from documents import verification_views
 from documents import views as documents_views
-from flows import council_views as flow_council_views
 from flows import document_views, handover_views
 from flows import views as flows_views
 from notifications import views as notifications_views
@@ -81,7 +80,7 @@ council_patterns = (
         path("sessions/<int:pk>/protocol/", council_views.protocol_edit, name="protocol_edit"),
         path(
             "sessions/<int:pk>/confirm/",
-            flow_council_views.protocol_confirm,
+            council_views.protocol_confirm,
             name="protocol_confirm",
         ),
         path("sessions/<int:pk>/close/", council_views.session_close, name="session_close"),

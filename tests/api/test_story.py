@@ -256,7 +256,7 @@ def test_a_document_goes_through_two_rounds_through_the_api(world, step):
         f"{API}/council/sessions/{session.pk}/confirm-protocol"
     )
     assert response.json()["protocol"]["number"] == 1
-    from flows.tasks import render_protocol
+    from council.tasks import render_protocol
 
     render_protocol(session.protocol.pk)  # the worker's job after the commit
     pdf = chair.get(f"{API}/council/sessions/{session.pk}/protocol.pdf")

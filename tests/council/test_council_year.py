@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from council import tasks as council_tasks
 from council.models import AgendaItem, Protocol, Session
 from documents.models import DocumentEvent, EventKind, Stage
 from flows import tasks
@@ -79,7 +80,7 @@ def test_a_year_of_the_council(world, step):
 
     # The protocol's files, rendered by the worker after the commit.
     step("3. The protocol's files are rendered")
-    assert tasks.render_protocol(protocol.pk)
+    assert council_tasks.render_protocol(protocol.pk)
     protocol.refresh_from_db()
     text = pdf_text(protocol.pdf)
     assert "№1" in text and "УГУЛДУ" in text and "ТОКТОМ" in text
@@ -177,7 +178,7 @@ def test_a_year_of_the_council(world, step):
     )
     assert response.status_code == 302
     report = council.annual_report
-    assert tasks.render_annual_report(report.pk)
+    assert council_tasks.render_annual_report(report.pk)
     report.refresh_from_db()
     text = pdf_text(report.pdf)
     assert world.school.name.split()[0] in text
@@ -246,6 +247,9 @@ def test_a_confirmed_protocol_cannot_change_and_only_chair_and_secretary_confirm
     world.client(world.chair).post(reverse("council:protocol_confirm", args=[session.pk]))
     protocol.refresh_from_db()
     assert protocol.number == 1
+    # No reminder of a missing protocol is owed any more: the minute job never reads it.
+    session.refresh_from_db()
+    assert session.protocol_reminder_done_at == protocol.confirmed_at
     assert secretary.get(reverse("council:protocol_edit", args=[session.pk])).status_code == 403
     from django.core.exceptions import ValidationError
 
@@ -256,6 +260,63 @@ def test_a_confirmed_protocol_cannot_change_and_only_chair_and_secretary_confirm
             record=ItemRecord("x", "", "", "other", 1, 0, 0),
         )
     assert session.items.get().heard != "x"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_being_worked_on_leaves_the_protocol_unconfirmed(monkeypatch):
+    """The second signature moves the agenda's documents on under each one's flow lock; when
+    one is held elsewhere the chair is told to try again and nothing is confirmed."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from tests.conftest import build_world
+
+    assert connection.vendor == "postgresql", "the flow lock is only real on PostgreSQL"
+    world = build_world()
+    members = [world.chair, world.expert1, world.expert2, world.expert3, world.secretary]
+    document = through_expertise(world, world.author, "Өнүгүү программасы")
+    schedule(world, world.year.starts_on + datetime.timedelta(days=2), free="Катчыны шайлоо")
+    session = schedule(world, world.year.starts_on + datetime.timedelta(days=30), [document])
+    secretary = world.client(world.secretary)
+    secretary.post(
+        reverse("council:protocol_edit", args=[session.pk]),
+        protocol_post(session, members, {1: ("recommend_approval", (5, 0, 0))}),
+    )
+    secretary.post(reverse("council:protocol_confirm", args=[session.pk]))
+    monkeypatch.setattr("viewflow.workflow.lock.time.sleep", lambda seconds: None)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_process() -> None:
+        try:
+            with transaction.atomic():
+                list(ExpertiseProcess.objects.select_for_update().filter(document=document))
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_process)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        page = world.client(world.chair).post(
+            reverse("council:protocol_confirm", args=[session.pk]), follow=True
+        )
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert "A document of this session is being worked on. Try again." in page.content.decode()
+    protocol = Protocol.objects.get(session=session)
+    assert protocol.number is None and protocol.chair_confirmed_at is None
+    assert protocol.secretary_confirmed_at is not None  # the earlier signature stands
+    document.refresh_from_db()
+    assert document.stage == Stage.RECOMMENDED
+    # Once the document is free, the same click confirms and moves it on.
+    world.client(world.chair).post(reverse("council:protocol_confirm", args=[session.pk]))
+    protocol.refresh_from_db()
+    document.refresh_from_db()
+    assert protocol.number == 1 and document.stage == Stage.PEDAGOGICAL
 
 
 def test_editing_after_one_signature_needs_both_again(world):

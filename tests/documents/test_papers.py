@@ -27,6 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 from pyzbar import pyzbar
 
+from council import tasks as council_tasks
 from council.rendering import build_protocol_pdf
 from documents import papers
 from documents.management.commands.papers_certificate import self_signed_pkcs12
@@ -457,7 +458,7 @@ def test_protocols_and_annual_reports_are_issued_as_papers(world, signing):
     world.client(world.chair).post(reverse("council:protocol_confirm", args=[session.pk]))
     protocol = Protocol.objects.get(session=session)
     assert protocol.is_confirmed
-    assert tasks.render_protocol(protocol.pk)
+    assert council_tasks.render_protocol(protocol.pk)
     protocol.refresh_from_db()
     data = stored(protocol.pdf)
     paper = OfficialPaper.objects.get(kind=PaperKind.PROTOCOL, object_id=protocol.pk)
@@ -477,10 +478,10 @@ def test_protocols_and_annual_reports_are_issued_as_papers(world, signing):
     session.is_year_end = True
     session.save(update_fields=["is_year_end"])
     report = annual_report_prepare(council=world.council, actor=world.chair, directions="Бир")
-    assert tasks.render_annual_report(report.pk)
+    assert council_tasks.render_annual_report(report.pk)
     first = OfficialPaper.objects.get(kind=PaperKind.ANNUAL_REPORT)
     report = annual_report_prepare(council=world.council, actor=world.chair, directions="Эки")
-    assert tasks.render_annual_report(report.pk)
+    assert council_tasks.render_annual_report(report.pk)
     first.refresh_from_db()
     second = OfficialPaper.objects.get(kind=PaperKind.ANNUAL_REPORT, status=PaperStatus.VALID)
     assert first.status == PaperStatus.SUPERSEDED and first.superseded_by == second
@@ -608,13 +609,13 @@ def test_two_workers_rendering_at_once_issue_one_paper_matching_the_stored_file(
     results, errors = [], []
     # Both renderings reach the store together: neither sees the other's file early.
     at_store = threading.Barrier(2)
-    save = tasks.default_storage.save
+    save = papers.default_storage.save
 
     def save_together(name, content):
         at_store.wait(timeout=30)
         return save(name, content)
 
-    monkeypatch.setattr(tasks.default_storage, "save", save_together)
+    monkeypatch.setattr(papers.default_storage, "save", save_together)
 
     def work() -> None:
         try:
@@ -647,7 +648,7 @@ def test_papers_rendered_before_codes_are_reissued_with_one(
     from django.core.files.base import ContentFile
 
     from documents.pdf import render_approval_sheet
-    from flows.reports import approval_sheet_data
+    from flows.approval_sheet import approval_sheet_data
 
     document = approved_document(world)
     # A sheet from before verification codes: no paper record, no QR code.

@@ -16,9 +16,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Absence
+from council.notices import council_reminders
 from documents.models import DocumentEvent, EventKind, Review
 from flows.models import Deadline
-from flows.notices import council_time, deadlines_fire
+from flows.notices import deadlines_fire
 from notifications.models import Delivery, Kind, Notification, Preference
 from notifications.services import digests_open
 from notifications.tasks import deliver, sweep
@@ -123,6 +124,25 @@ def test_reminders_and_escalation_fire_once_at_their_moments(world):
     ]
     assert Notification.objects.filter(recipient=world.chair, kind=Kind.REVIEW_OVERDUE).count() == 1
     assert kinds(world.expert2) == [Kind.TASK_ASSIGNED]
+
+
+def test_review_deadlines_are_the_flows_job_not_the_councils(world):
+    from council.tasks import council_time
+    from flows.tasks import review_deadlines
+
+    due = timezone.localdate() + datetime.timedelta(days=6)
+    assign(world, [world.expert1], due)
+    soon = timezone.make_aware(
+        datetime.datetime.combine(due - datetime.timedelta(days=2), datetime.time(9, 1))
+    )
+    with time_machine.travel(soon, tick=False):
+        council_time()
+        assert not Notification.objects.filter(kind=Kind.TASK_DUE_SOON).exists()
+        assert review_deadlines() == {"deadlines": 1}
+        assert review_deadlines() == {"deadlines": 0}
+    assert (
+        Notification.objects.filter(recipient=world.expert1, kind=Kind.TASK_DUE_SOON).count() == 1
+    )
 
 
 def test_a_late_submission_cancels_the_remaining_reminders(world):
@@ -292,8 +312,8 @@ def test_council_time_reminds_the_chair_and_sends_agendas_once(world):
         ),
         tick=False,
     ):
-        assert council_time()["quarters"] == 2  # both schools' chairs
-        assert council_time()["quarters"] == 0
+        assert council_reminders()["quarters"] == 2  # both schools' chairs
+        assert council_reminders()["quarters"] == 0
         assert (
             Notification.objects.filter(
                 recipient=world.chair, kind=Kind.QUARTER_WITHOUT_SESSION
@@ -310,8 +330,8 @@ def test_council_time_reminds_the_chair_and_sends_agendas_once(world):
             documents=[],
             free_items=["Маселе"],
         )
-        council_time()
-        council_time()
+        council_reminders()
+        council_reminders()
     agendas = Notification.objects.filter(kind=Kind.SESSION_SCHEDULED)
     assert agendas.count() == world.council.members.count()
     with time_machine.travel(
@@ -320,8 +340,8 @@ def test_council_time_reminds_the_chair_and_sends_agendas_once(world):
         ),
         tick=False,
     ):
-        assert council_time()["protocols"] == 1
-        assert council_time()["protocols"] == 0
+        assert council_reminders()["protocols"] == 1
+        assert council_reminders()["protocols"] == 0
     assert (
         Notification.objects.filter(recipient=world.chair, kind=Kind.PROTOCOL_MISSING).count() == 1
     )

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 JOBS = {
     "notifications-sweep": "notifications.tasks.sweep",
-    "council-time": "flows.tasks.council_time",
+    "council-time": "council.tasks.council_time",
+    "review-deadlines": "flows.tasks.review_deadlines",
     "render-missing-files": "flows.tasks.render_missing_files",
+    "council-missing-files": "council.tasks.render_missing_files",
     "fire-workflow-timers": "flows.tasks.fire_workflow_timers",
     "telegram-updates": "notifications.tasks.telegram_updates",
 }

@@ -22,14 +22,6 @@ CONFIG = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 TASK_NAME = re.compile(r"([a-z_]+)\.tasks\.([a-z_]+)")
 
-# Upward task names that another change removes: (file, task name) → who removes it. The
-# test fails once one is gone, so that its entry is deleted here too.
-PENDING_UPWARD_NAMES = {
-    # council's annual report is rendered by flows today; the council work moves the task
-    # into council/tasks.py.
-    ("council/services.py", "flows.tasks.render_annual_report"): "council owns its rendering",
-}
-
 
 def read_config() -> configparser.ConfigParser:
     config = configparser.ConfigParser()
@@ -164,10 +156,7 @@ def test_every_task_name_names_a_task_of_its_own_app_or_a_lower_one():
         importlib.import_module(name.rsplit(".", 1)[0])
         assert name in celery_app().tasks, f"{path} names {name}, which is no task"
     upward = upward_task_names(names)
-    unexpected = sorted(upward - PENDING_UPWARD_NAMES.keys())
-    assert not unexpected, f"an app names a task of an app above or beside it: {unexpected}"
-    gone = sorted(PENDING_UPWARD_NAMES.keys() - upward)
-    assert not gone, f"fixed in the code, so remove it from PENDING_UPWARD_NAMES: {gone}"
+    assert not upward, f"an app names a task of an app above or beside it: {sorted(upward)}"
 
 
 def test_the_task_name_check_catches_an_upward_name(tmp_path):

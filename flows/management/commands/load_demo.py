@@ -355,8 +355,8 @@ class Command(BaseCommand):
                 ),
             )
         council_services.secretary_elect(session=session, actor=secretary, secretary=secretary)
-        services.session_protocol_confirm(session=session, actor=people["chair"])
-        services.session_protocol_confirm(session=session, actor=secretary)
+        council_services.protocol_confirm(session=session, actor=people["chair"])
+        council_services.protocol_confirm(session=session, actor=secretary)
         council_services.session_close(session=session, actor=people["chair"])
         services.task_perform(
             task=self.task(plan, "pedagogical"),

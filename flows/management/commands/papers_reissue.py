@@ -13,7 +13,9 @@ from django.db import transaction
 
 from common.broker import enqueue_on_commit
 from council.models import AnnualReport, Protocol
+from council.tasks import render_annual_report, render_protocol
 from documents.models import Document, OfficialPaper, PaperKind, PaperStatus, Stage
+from flows.tasks import render_approval_sheet
 
 TARGETS = (
     # (kind, model, file field, rows that should have an official PDF, render task)
@@ -22,16 +24,16 @@ TARGETS = (
         Document,
         "approval_sheet",
         {"stage": Stage.APPROVED},
-        "flows.tasks.render_approval_sheet",
+        render_approval_sheet.name,
     ),
     (
         PaperKind.PROTOCOL,
         Protocol,
         "pdf",
         {"confirmed_at__isnull": False},
-        "flows.tasks.render_protocol",
+        render_protocol.name,
     ),
-    (PaperKind.ANNUAL_REPORT, AnnualReport, "pdf", {}, "flows.tasks.render_annual_report"),
+    (PaperKind.ANNUAL_REPORT, AnnualReport, "pdf", {}, render_annual_report.name),
 )
 
 

@@ -11,8 +11,10 @@ On PostgreSQL each claim also takes a session advisory lock, held by the worker 
 while it works on the row. A worker that dies (SIGKILL, OOM, a task cancelled on a lost
 broker connection) drops its database connection and with it the locks, so its claims
 are seen as dead at once — by the sweep, or by the redelivered task — and sent again
-promptly, with the same Message-ID. Elsewhere (SQLite) a claim is freed after
-NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS.
+promptly, with the same Message-ID. Elsewhere (SQLite, one machine) each claim names its
+process (host, pid, start time): a claim whose process is gone is freed just as promptly.
+A claim of another machine's process, or one older than
+NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS, is freed after that timeout.
 
 `sweep` frees dead claims, re-sends unanswered rows after a long hold, and hands every due
 row to the broker in batches — no cap, so a backlog drains at full speed."""
@@ -22,6 +24,8 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import logging
+import os
+import socket
 import threading
 import uuid
 from collections import Counter, defaultdict
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from celery import shared_task
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .channels import Outcome, Result, sender_for
@@ -65,30 +69,65 @@ def lock_key() -> str:
     return f"{LOCK_NAMESPACE}, mod(id, 2147483647)::int"
 
 
+def process_start(pid: int) -> str:
+    """The process' start time in clock ticks since boot (Linux), "" where unknown: with
+    the pid it names one process, even after the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def claimant() -> str:
+    """This process as the holder of a claim: "host:pid:start"."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{process_start(pid)}"
+
+
+def claimant_gone(holder: str) -> bool:
+    """True when `holder` is a process of this machine that no longer runs. A process of
+    another machine cannot be checked from here (its claim waits for the timeout)."""
+    host, _sep, rest = holder.partition(":")
+    pid, _sep, start = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # it runs, as another user
+    return bool(start) and process_start(int(pid)) not in ("", start)
+
+
 def claim(ids: list[int], now: datetime.datetime) -> list[int]:
     """pending → sending for those of `ids` that are due; returns the ids this run holds."""
     if not ids:
         return []
-    if on_postgres():
-        revive_dead_claims(ids, now)
+    revive_dead_claims(ids, now)
     marks = ", ".join(["%s"] * len(ids))
     locking = f", pg_advisory_lock({lock_key()})" if on_postgres() else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {TABLE} SET status = %s, claimed_at = %s, attempts = attempts + 1
+            UPDATE {TABLE}
+            SET status = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1
             WHERE id IN ({marks}) AND status = %s AND next_attempt_at <= %s
             RETURNING id{locking}
             """,
-            [S.SENDING, at(now), *ids, S.PENDING, at(now)],
+            [S.SENDING, at(now), claimant(), *ids, S.PENDING, at(now)],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
 def revive_dead_claims(ids: list[int] | None, now: datetime.datetime) -> int:
-    """Claims whose worker is gone (its advisory lock is free) go back to pending at once;
-    a claim older than the claim timeout is taken as dead too. PostgreSQL only."""
+    """Claims whose worker is gone go back to pending at once (of `ids`, or all); a claim
+    older than the claim timeout is taken as dead too. On PostgreSQL a claim is dead when
+    its advisory lock is free; elsewhere when its process is gone from this machine."""
     stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
+    if not on_postgres():
+        return revive_orphans(ids, now, stale)
     where_ids = ""
     params: list = [S.PENDING, at(now), S.SENDING, at(stale)]
     if ids is not None:
@@ -108,6 +147,20 @@ def revive_dead_claims(ids: list[int] | None, now: datetime.datetime) -> int:
             params,
         )
         return len(cursor.fetchall())
+
+
+def revive_orphans(ids: list[int] | None, now: datetime.datetime, stale: datetime.datetime) -> int:
+    """revive_dead_claims without advisory locks (SQLite): by the claim's process."""
+    claims = Delivery.objects.filter(status=S.SENDING)
+    if ids is not None:
+        claims = claims.filter(pk__in=ids)
+    holders = set(claims.values_list("claimed_by", flat=True).distinct())
+    gone = [holder for holder in holders if holder and claimant_gone(holder)]
+    if not holders:
+        return 0
+    return claims.filter(Q(claimed_at__lt=stale) | Q(claimed_by__in=gone)).update(
+        status=S.PENDING, next_attempt_at=now, enqueued_at=None
+    )
 
 
 def record(delivery: Delivery, result: Result) -> str:
@@ -293,13 +346,7 @@ def enqueue_due(now: datetime.datetime) -> int:
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     now = timezone.now()
-    if on_postgres():
-        freed = revive_dead_claims(None, now)
-    else:
-        stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
-        freed = Delivery.objects.filter(status=S.SENDING, claimed_at__lt=stale).update(
-            status=S.PENDING, next_attempt_at=now, enqueued_at=None
-        )
+    freed = revive_dead_claims(None, now)
     # An unanswered message is re-sent (same Message-ID) only after a long hold: if the
     # server did take it, the copy is late and recognisable; if it did not, the notice is
     # not lost. The admins see "sent?" meanwhile and may re-send at once.

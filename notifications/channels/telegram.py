@@ -41,7 +41,10 @@ def call(method: str, payload: dict) -> httpx.Response:
 
 
 def fall_back_to_email(delivery: Delivery, reason: str) -> None:
-    """The notice goes by e-mail (once), since Telegram cannot carry it."""
+    """The notice goes by e-mail (once), since Telegram cannot carry it. Two workers doing
+    this at once meet at the unique (notification, channel) constraint: get_or_create's
+    insert fails for the second, which then reads the first one's row and publishes
+    nothing."""
     from ..services import deliveries_publish
 
     if not delivery.recipient.email or delivery.notification_id is None:

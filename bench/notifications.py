@@ -186,7 +186,11 @@ def outage_phase(seconds: int, *, services: Services, web_port: int, rate: float
     back, back_at = time.monotonic(), timezone.now()
     after_return = None
     backlog = Delivery.objects.filter(pk__gt=first_id, created_at__lte=back_at)
+    progress: dict[int, int] = {}  # seconds after Redis returned → e-mails of before unsent
     while time.monotonic() - back < 600:
+        second = int(time.monotonic() - back)
+        if second % 5 == 0 and second not in progress and after_return is None:
+            progress[second] = backlog.exclude(status=Delivery.Status.SENT).count()
         if after_return is None and not backlog.exclude(status=Delivery.Status.SENT).exists():
             after_return = time.monotonic() - back
         if time.monotonic() - back >= 15 and not load.stop.is_set():
@@ -213,6 +217,7 @@ def outage_phase(seconds: int, *, services: Services, web_port: int, rate: float
         "seconds_until_all_sent_after_redis_returned": (
             round(after_return, 1) if after_return is not None else None
         ),
+        "unsent_of_the_backlog_by_seconds_after_return": progress,
         "not_sent": Delivery.objects.filter(pk__gt=first_id)
         .exclude(status=Delivery.Status.SENT)
         .count(),

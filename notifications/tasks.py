@@ -38,6 +38,7 @@ from django.db import close_old_connections, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import worker
 from .channels import Outcome, Result, sender_for
 from .channels.email import SMTP_BACKEND
 from .models import Delivery
@@ -201,7 +202,7 @@ def send_all(channel: str, deliveries: list[Delivery], stop: threading.Event) ->
     tally = Tally()
     with sender_for(channel) as sender:
         for index, delivery in enumerate(deliveries):
-            if stop.is_set():
+            if stop.is_set() or worker.terminating.is_set():
                 return tally
             try:
                 result = sender.send(delivery)
@@ -256,14 +257,23 @@ def parallelism(channel: str, count: int) -> int:
 
 @shared_task(name=DELIVER_TASK, ignore_result=True, acks_late=True)
 def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
-    global _pool
     single = isinstance(delivery_ids, int)
     ids = [delivery_ids] if single else [int(pk) for pk in delivery_ids]
     claimed = claim(ids, timezone.now())
     if not claimed:
         return "not claimed" if single else {"not claimed": len(ids)}
+    with worker.stopping_gently():
+        tally = send_claimed(claimed)
+    if single:
+        return next(iter(tally.counts))
+    return dict(tally.counts)
+
+
+def send_claimed(claimed: list[int]) -> Tally:
+    global _pool
     tally = Tally()
     stop = threading.Event()
+    running: list[concurrent.futures.Future] = []  # threads whose tallies are not added yet
     try:
         rows = Delivery.objects.select_related("recipient", "notification").in_bulk(claimed)
         for row in rows.values():
@@ -280,13 +290,12 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
                 continue
             if _pool is None:  # made in the worker's child process, after the fork
                 _pool = ThreadPoolExecutor(settings.NOTIFICATIONS_SEND_THREADS, "deliver")
-            futures = [
+            running = [
                 _pool.submit(in_thread, channel, deliveries[part::threads], stop)
                 for part in range(threads)
             ]
-            # Every thread is done before anything is given back in `finally` (a row
-            # still in another thread's hands must not be released under it).
-            concurrent.futures.wait(futures)
+            concurrent.futures.wait(running)
+            futures, running = running, []
             errors = [f.exception() for f in futures if f.exception() is not None]
             for future in futures:
                 if future.exception() is None:
@@ -294,8 +303,14 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
             if errors:
                 raise errors[0]
     finally:
-        # Interrupted (time limit, shutdown): what was not attempted is given back now.
+        # Interrupted (time limit, shutdown): what was not attempted is given back now —
+        # after every thread has finished the message in hand (a row still in a thread's
+        # hands must not be released under it).
         stop.set()
+        concurrent.futures.wait(running)
+        for future in running:
+            if future.exception() is None:
+                tally.add(future.result())
         left = [pk for pk in claimed if pk not in tally.done]
         if left:
             Delivery.objects.filter(pk__in=left, status=S.SENDING).update(
@@ -307,9 +322,7 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
         if on_postgres():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock_all()")
-    if single:
-        return next(iter(tally.counts))
-    return dict(tally.counts)
+    return tally
 
 
 def enqueue_due(now: datetime.datetime) -> int:

@@ -385,6 +385,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # and every task here is idempotent (claims, conditional updates).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Reconnects every 1–2 s while the broker is away; SIGTERM lets a pool process finish the
+# e-mail in hand (see notifications/worker.py).
+CELERY_WORKER_CONSUMER = "notifications.worker:Consumer"
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -8,13 +8,17 @@ row back to pending with a back-off; a permanent refusal, or too many attempts, 
 failed for the admins; no answer after the whole message was written marks it "unknown".
 
 On PostgreSQL each claim also takes a session advisory lock, held by the worker process
-while it works on the row. A worker that dies (SIGKILL, OOM, a task cancelled on a lost
-broker connection) drops its database connection and with it the locks, so its claims
+while it works on the row. A worker that dies (SIGKILL, OOM, a crash) drops its database
+connection and with it the locks, so its claims
 are seen as dead at once — by the sweep, or by the redelivered task — and sent again
 promptly, with the same Message-ID. Elsewhere (SQLite, one machine) each claim names its
 process (host, pid, start time): a claim whose process is gone is freed just as promptly.
 A claim of another machine's process, or one older than
 NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS, is freed after that timeout.
+
+A pool process Celery terminates (SIGTERM: a task cancelled on a lost broker connection,
+a cold shutdown) does not die mid-message: it records the message in hand, gives the rest
+back and then exits (`worker.stopping_gently`).
 
 `sweep` frees dead claims, re-sends unanswered rows after a long hold, and hands every due
 row to the broker in batches — no cap, so a backlog drains at full speed."""
@@ -197,15 +201,35 @@ def record(delivery: Delivery, result: Result) -> str:
     return "failed" if failed else "retry"
 
 
-def send_all(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+def prepare_all(channel: str, deliveries: list[Delivery]) -> dict[int, object]:
+    """Each delivery rendered and serialised (the CPU work), by delivery id."""
+    prepared: dict[int, object] = {}
+    with sender_for(channel) as sender:
+        for delivery in deliveries:
+            try:
+                prepared[delivery.pk] = sender.prepare(delivery)
+            except Exception as error:  # a template or data error: this one waits
+                logger.exception("delivery %s", delivery.pk)
+                prepared[delivery.pk] = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
+    return prepared
+
+
+def send_all(
+    channel: str,
+    deliveries: list[Delivery],
+    stop: threading.Event,
+    prepared: dict[int, object] | None = None,
+) -> Tally:
     """Send `deliveries` in turn through one sender, recording each outcome at once."""
     tally = Tally()
+    if prepared is None:
+        prepared = prepare_all(channel, deliveries)
     with sender_for(channel) as sender:
         for index, delivery in enumerate(deliveries):
             if stop.is_set() or worker.terminating.is_set():
                 return tally
             try:
-                result = sender.send(delivery)
+                result = sender.send(delivery, prepared[delivery.pk])
             except Exception as error:  # a bug or an unexpected library error
                 logger.exception("delivery %s", delivery.pk)
                 result = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
@@ -241,9 +265,11 @@ class Tally:
 _pool: ThreadPoolExecutor | None = None
 
 
-def in_thread(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+def in_thread(
+    channel: str, deliveries: list[Delivery], stop: threading.Event, prepared: dict[int, object]
+) -> Tally:
     close_old_connections()  # this thread's own connection, kept between tasks
-    return send_all(channel, deliveries, stop)
+    return send_all(channel, deliveries, stop, prepared)
 
 
 def parallelism(channel: str, count: int) -> int:
@@ -290,8 +316,14 @@ def send_claimed(claimed: list[int]) -> Tally:
                 continue
             if _pool is None:  # made in the worker's child process, after the fork
                 _pool = ThreadPoolExecutor(settings.NOTIFICATIONS_SEND_THREADS, "deliver")
+            # All the CPU work (templates, MIME) here first, the conversations after: a
+            # sending thread that hears a server's 250 then finds the interpreter free and
+            # marks its row at once, instead of waiting for another thread's rendering —
+            # the instant in which a killed worker leaves an accepted message unmarked
+            # (and so a duplicate) stays as short as it can be.
+            prepared = prepare_all(channel, deliveries)
             running = [
-                _pool.submit(in_thread, channel, deliveries[part::threads], stop)
+                _pool.submit(in_thread, channel, deliveries[part::threads], stop, prepared)
                 for part in range(threads)
             ]
             concurrent.futures.wait(running)

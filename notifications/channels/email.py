@@ -276,19 +276,27 @@ class EmailSender:
     def __exit__(self, *exc: object) -> None:
         pass  # the SMTP link stays open for the next task of this process
 
-    def send(self, delivery: Delivery) -> Result:
+    def prepare(self, delivery: Delivery) -> Result | EmailMultiAlternatives | tuple:
+        """The message rendered and serialised, ready for `send`."""
         message = compose(delivery)
         if message is None:
             return SENT  # a digest whose items all went elsewhere: nothing to send
         if not self.smtp:
+            return build(delivery, message)
+        sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
+        recipient = sanitize_address(delivery.recipient.email, "utf-8")
+        return sender, recipient, wire(delivery, message, sender, recipient)
+
+    def send(self, delivery: Delivery, prepared: object) -> Result:
+        if isinstance(prepared, Result):
+            return prepared
+        if not self.smtp:
             try:
-                self.backend.send_messages([build(delivery, message)])
+                self.backend.send_messages([prepared])
             except Exception as error:
                 return failure(error)
             return SENT
-        sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
-        recipient = sanitize_address(delivery.recipient.email, "utf-8")
-        data = wire(delivery, message, sender, recipient)
+        sender, recipient, data = prepared
         link = kept_link()
         for attempt in (1, 2):
             try:

@@ -66,7 +66,10 @@ class TelegramSender:
     def __exit__(self, *exc: object) -> None:
         pass  # the client stays open for the next task of this process
 
-    def send(self, delivery: Delivery) -> Result:
+    def prepare(self, delivery: Delivery) -> None:
+        return None  # a short text, rendered when sent (the link is read then too)
+
+    def send(self, delivery: Delivery, prepared: None) -> Result:
         link = TelegramLink.objects.filter(user_id=delivery.recipient_id, active=True).first()
         if link is None or not settings.TELEGRAM_BOT_TOKEN:
             fall_back_to_email(delivery, "no Telegram link")

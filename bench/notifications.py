@@ -3,7 +3,7 @@ as in docker-compose) against Celery's own no-op rate in the same run; a Redis o
 while HTTP clients write notices through gunicorn; random worker kills; review reminders
 due at one moment. Each part prints "target met" or "NOT met" for the issue's targets.
 
-    make bench-notifications                                  # everything (≈ 6 min)
+    make bench-notifications                                  # everything (≈ 4 min)
     make bench-notifications BENCH_ARGS="--only throughput"   # the rates only (≈ 30 s)
     .venv/bin/python bench/notifications.py --only outage --only kills --rate 150
 

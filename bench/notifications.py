@@ -1,17 +1,28 @@
-"""E-mail throughput of one Celery worker (prefork, concurrency 2, as in docker-compose),
-against Celery's own no-op rate on the same broker, measured in the same run.
+"""The notifications bench: e-mail throughput of one Celery worker (prefork, concurrency 2,
+as in docker-compose) against Celery's own no-op rate in the same run; a Redis outage
+while HTTP clients write notices through gunicorn; random worker kills; review reminders
+due at one moment. Each part prints "target met" or "NOT met" for the issue's targets.
 
-    make bench-notifications                 # 3,000 e-mails, 3,000 no-op tasks, 2 rounds
-    .venv/bin/python bench/notifications.py --emails 6000 --rounds 3
+    make bench-notifications                                  # everything (≈ 4 min)
+    make bench-notifications BENCH_ARGS="--only throughput"   # the rates only (≈ 30 s)
+    .venv/bin/python bench/notifications.py --only outage --only kills --rate 150
 
 It starts a throwaway redis-server, an SMTP server on loopback (bench/smtp_sink.py, a
-process of its own) and the worker, in a PostgreSQL database of its own (dropped and
-recreated; the name must contain "bench"). E-mails: N pending deliveries, as after an
-outage, handed to the broker by the real sweep (batches of NOTIFICATIONS_BATCH_SIZE),
-timed until the last row is marked sent. No-ops: N `celery.accumulate` tasks, timed until
-the queue is empty and the worker idle. Rounds interleave the two. Prints both rates and
-the ratio, with the load average, and writes bench/results/notifications-<timestamp>.json
-(and .md).
+process of its own), the worker (restarted if it stops, as compose's restart policy
+would) and, for the outage, gunicorn with 3 workers (bench/notifications_settings.py), in
+a PostgreSQL database of its own (dropped and recreated; the name must contain "bench").
+
+- Throughput: N pending deliveries, as after an outage, handed to the broker by the real
+  sweep, timed until the last row is marked sent; N `celery.accumulate` no-op tasks,
+  timed until the queue is empty. Rounds interleave the two.
+- Outage: 4 HTTP clients write `--rate` notices a second through gunicorn; Redis is
+  stopped `--outage` seconds, then started again empty; beat's sweep runs every 10 s.
+  Timed from Redis back until every e-mail written before that is sent.
+- Kills: SIGKILL of a random pool process `--kills` times while backlogs drain.
+- Reminders: `--reminders` review reminders due at one moment, timed until all are sent.
+
+Lost and duplicate counts come from the SMTP server's own count of messages and distinct
+Message-IDs. Writes bench/results/notifications-<UTC time>.json and .md.
 """
 
 from __future__ import annotations
@@ -34,77 +45,185 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/council_bench_notif"
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PHASES,
+        help="run only this part (repeatable); all of them by default",
+    )
     parser.add_argument("--emails", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--outage", type=int, default=60, help="seconds Redis is down (0: skip)")
-    parser.add_argument("--kills", type=int, default=30, help="random worker kills (0: skip)")
+    parser.add_argument("--outage", type=int, default=60, help="seconds Redis is down")
     parser.add_argument(
-        "--reminders", type=int, default=6000, help="review reminders due at once (0: skip)"
+        "--rate", type=float, default=100, help="notices a second written over HTTP"
     )
+    parser.add_argument("--kills", type=int, default=30, help="random worker kills")
+    parser.add_argument("--reminders", type=int, default=6000, help="review reminders due")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_NOTIFICATIONS_DATABASE_URL", DEFAULT_URL)
     )
     return parser.parse_args()
 
 
-WATCHED: list[subprocess.Popen] = []  # redis-server, the SMTP server, the worker
+class Services:
+    """The bench's servers. The worker is supervised as compose's `restart: unless-stopped`
+    would (Celery 5.7's main process may stop when Redis goes away under a running task,
+    see the README); any other server dying ends the bench."""
 
+    def __init__(self, start_redis, start_worker) -> None:
+        self.start_redis, self.start_worker = start_redis, start_worker
+        self.redis = start_redis()
+        self.worker = start_worker()
+        self.others: list[subprocess.Popen] = []  # the SMTP server, gunicorn
+        self.worker_restarts = 0
 
-def wait(condition, timeout: float, what: str, step: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        dead = [p.args[0] for p in WATCHED if p.poll() is not None]
+    def check(self) -> None:
+        if self.worker.poll() is not None:
+            self.worker_restarts += 1
+            self.worker = self.start_worker()
+        dead = [p.args for p in [self.redis, *self.others] if p and p.poll() is not None]
         if dead:
-            sys.exit(f"bench: {dead} exited while waiting for: {what}")
-        if time.monotonic() > deadline:
-            sys.exit(f"bench: {what} not within {timeout} s")
-        time.sleep(step)
+            sys.exit(f"bench: {dead} exited")
+
+    def all(self) -> list[subprocess.Popen]:
+        return [p for p in [self.worker, *self.others, self.redis] if p is not None]
 
 
-def outage_phase(seconds: int, *, users, stop: subprocess.Popen, start) -> dict:
-    """Redis stopped for `seconds` while notices are written through `notify` (their
-    publishes fail: this process is the web process); then Redis returns. Timed until the
-    last e-mail is sent, with beat's sweep emulated every 10 s."""
-    from django.db import transaction
+def sink_counts(path: Path) -> dict[str, int]:
+    """Messages and distinct Message-IDs the SMTP server has received so far."""
+    time.sleep(0.5)  # it rewrites the file every 0.2 s
+    return json.loads(path.read_text())
 
-    from notifications.models import Delivery, Kind
-    from notifications.services import notify
+
+def received_between(before: dict, after: dict) -> tuple[int, int]:
+    """(messages, distinct Message-IDs) received between two readings."""
+    messages = after["messages"] - before["messages"]
+    return messages, after["message_ids"] - before["message_ids"]
+
+
+class Load:
+    """`threads` HTTP clients POSTing to gunicorn, together `rate` notices a second in
+    requests of `per_request`; counts the notices the server acknowledged."""
+
+    def __init__(self, port: int, *, rate: float, threads: int = 4, per_request: int = 5):
+        import threading
+
+        self.port, self.rate, self.per_request = port, rate, per_request
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acknowledged, self.errors, self.durations = 0, 0, []
+        self.threads = [threading.Thread(target=self.client, daemon=True) for _ in range(threads)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+    def client(self) -> None:
+        import http.client
+
+        interval = len(self.threads) * self.per_request / self.rate
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        following = time.monotonic()
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                connection.request("POST", f"/bench/notices/?n={self.per_request}")
+                response = connection.getresponse()
+                body = response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                ok, body = False, b""
+            with self.lock:
+                self.durations.append(time.monotonic() - started)
+                if ok:
+                    self.acknowledged += json.loads(body)["written"]
+                else:
+                    self.errors += 1
+            following += interval
+            self.stop.wait(max(0.0, following - time.monotonic()))
+
+
+def outage_phase(seconds: int, *, services: Services, web_port: int, rate: float, sink) -> dict:
+    """Notices written through gunicorn by HTTP clients at `rate` a second, before, while
+    and after Redis is stopped for `seconds`; beat's sweep emulated every 10 s. Timed from
+    Redis back until every e-mail written before that is sent. Lost: notices the server
+    acknowledged whose e-mail never reached the SMTP server."""
+    from django.utils import timezone
+
+    from notifications.models import Delivery
     from notifications.tasks import sweep
 
-    WATCHED.remove(stop)
-    stop.terminate()
-    stop.wait(timeout=10)
-    down = time.monotonic()
-    written = 0
-    while time.monotonic() - down < seconds:
-        if written < 3000:
-            with transaction.atomic():
-                for user in users[:100]:
-                    notify(
-                        recipient=user,
-                        kind=Kind.PROTOCOL_CONFIRMED,
-                        params={"number": written, "date": "01.09.2026"},
-                        url="/council/",
-                    )
-            written += 100
-        else:
-            time.sleep(0.5)
-    start()
-    back = time.monotonic()
-    last_sweep = back
-    while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
-        wait(lambda: True, 0, "the outage's backlog")  # fails if a server died
-        if time.monotonic() - back > 600:
-            break
+    before = sink_counts(sink)
+    first_id = (Delivery.objects.order_by("-pk").values_list("pk", flat=True).first()) or 0
+    load = Load(web_port, rate=rate)
+    load.start()
+    last_sweep = time.monotonic()
+
+    def tick() -> None:
+        nonlocal last_sweep
+        services.check()
         if time.monotonic() - last_sweep >= 10:
             sweep()
             last_sweep = time.monotonic()
         time.sleep(0.1)
+
+    warm = time.monotonic()
+    while time.monotonic() - warm < 10:
+        tick()
+    services.redis.terminate()
+    services.redis.wait(timeout=10)
+    services.redis = None
+    down = time.monotonic()
+    while time.monotonic() - down < seconds:
+        tick()
+    services.redis = services.start_redis()
+    back, back_at = time.monotonic(), timezone.now()
+    after_return = None
+    backlog = Delivery.objects.filter(pk__gt=first_id, created_at__lte=back_at)
+    progress: dict[int, int] = {}  # seconds after Redis returned → e-mails of before unsent
+    while time.monotonic() - back < 600:
+        second = int(time.monotonic() - back)
+        if second % 5 == 0 and second not in progress and after_return is None:
+            progress[second] = backlog.exclude(status=Delivery.Status.SENT).count()
+        if after_return is None and not backlog.exclude(status=Delivery.Status.SENT).exists():
+            after_return = time.monotonic() - back
+        if time.monotonic() - back >= 15 and not load.stop.is_set():
+            load.finish()  # the clients go on 15 s after Redis returns
+        if load.stop.is_set() and after_return is not None:
+            rest = Delivery.objects.filter(pk__gt=first_id).exclude(status=Delivery.Status.SENT)
+            if not rest.exists():
+                break
+        tick()
+    load.finish()
+    messages, ids = received_between(before, sink_counts(sink))
+    durations = sorted(load.durations)
     return {
-        "down_seconds": seconds,
-        "written_while_down": written,
-        "seconds_until_all_sent_after_redis_returned": round(time.monotonic() - back, 1),
-        "not_sent": Delivery.objects.exclude(status=Delivery.Status.SENT).count(),
+        "redis_down_seconds": seconds,
+        "notices_per_second_asked": rate,
+        "notices_acknowledged": load.acknowledged,
+        "written_before_redis_returned": backlog.count(),
+        "http_errors": load.errors,
+        "requests": len(durations),
+        "request_seconds_p99": round(durations[int(len(durations) * 0.99) - 1], 3)
+        if durations
+        else None,
+        "request_seconds_max": round(durations[-1], 3) if durations else None,
+        "seconds_until_all_sent_after_redis_returned": (
+            round(after_return, 1) if after_return is not None else None
+        ),
+        "unsent_of_the_backlog_by_seconds_after_return": progress,
+        "not_sent": Delivery.objects.filter(pk__gt=first_id)
+        .exclude(status=Delivery.Status.SENT)
+        .count(),
+        "lost": load.acknowledged - ids,
+        "duplicates": messages - ids,
+        "worker_restarts": services.worker_restarts,
     }
 
 
@@ -121,29 +240,29 @@ def children_of(pid: int) -> list[int]:
     return children
 
 
-def kill_phase(kills: int, *, email_round_start, worker: subprocess.Popen) -> dict:
+def kill_phase(kills: int, *, make_backlog, services: Services, sink) -> dict:
     """SIGKILL a busy pool process `kills` times at random moments while a backlog drains
     (Celery replaces it; the task is redelivered); then count what was lost and doubled.
-    Duplicates are read from the SMTP server's Message-IDs at the end of the run."""
+    Every delivery has its own Message-ID, so copies of one message share theirs:
+    duplicates are messages received beyond the distinct Message-IDs."""
     import random
     import signal
 
     from notifications.models import Delivery
     from notifications.tasks import sweep
 
-    if not kills:
-        return {}
     rng = random.Random(94)
+    before = sink_counts(sink)
     total, done = 0, 0
     started = time.monotonic()
     while done < kills:
-        email_round_start(1500)
+        make_backlog(1500)
         total += 1500
         sweep()
         while done < kills and Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
-            wait(lambda: True, 0, "the kills")  # fails if a server died
+            services.check()
             time.sleep(rng.uniform(0.2, 0.8))
-            children = children_of(worker.pid)
+            children = children_of(services.worker.pid)
             if children:
                 try:
                     os.kill(rng.choice(children), signal.SIGKILL)
@@ -152,20 +271,23 @@ def kill_phase(kills: int, *, email_round_start, worker: subprocess.Popen) -> di
                     pass
     deadline = time.monotonic() + 300
     while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
-        wait(lambda: True, 0, "the kills' backlog")
+        services.check()
         if time.monotonic() > deadline:
             break
         sweep()
         time.sleep(1)
+    messages, ids = received_between(before, sink_counts(sink))
     return {
         "kills": done,
         "deliveries": total,
-        "not_sent": Delivery.objects.exclude(status=Delivery.Status.SENT).count(),
         "seconds": round(time.monotonic() - started, 1),
+        "not_sent": Delivery.objects.exclude(status=Delivery.Status.SENT).count(),
+        "lost": total - ids,
+        "duplicates": messages - ids,
     }
 
 
-def reminders_phase(wanted: int) -> dict:
+def reminders_phase(wanted: int, *, services: Services) -> dict:
     """Schools generated as in `make bench` until `wanted` reviews are open, one due-soon
     reminder each due at this moment; deadlines_fire() creates the notices and deliveries
     and hands them to the broker. Timed, with its statement count."""
@@ -201,6 +323,11 @@ def reminders_phase(wanted: int) -> dict:
     with CaptureQueriesContext(connection) as queries:
         fired = deadlines_fire()
     elapsed = time.monotonic() - started
+    due = Delivery.objects.filter(notification__kind="task_due_soon")
+    while due.exclude(status=Delivery.Status.SENT).exists() and time.monotonic() - started < 600:
+        services.check()
+        time.sleep(0.2)
+    out = time.monotonic() - started
     return {
         "schools": number,
         "generation_seconds": round(generation, 1),
@@ -209,55 +336,91 @@ def reminders_phase(wanted: int) -> dict:
         "deliveries": Delivery.objects.filter(notification__kind="task_due_soon").count(),
         "seconds_to_create_and_enqueue": round(elapsed, 2),
         "statements": len(queries),
+        "seconds_until_all_sent": round(out, 1),
+        "not_sent": due.exclude(status=Delivery.Status.SENT).count(),
     }
+
+
+PHASES = ("throughput", "outage", "kills", "reminders")
+
+
+def targets(result: dict) -> list[tuple[str, bool]]:
+    """Each target of the issue this run measured, met or not."""
+    checks = []
+    if "throughput" in result:
+        t = result["throughput"]
+        checks.append(
+            (
+                f"e-mails/s ≥ 300 (median {t['median_emails_per_second']})",
+                t["median_emails_per_second"] >= 300,
+            )
+        )
+        checks.append((f"e-mails/s ≥ 0.5 × no-op tasks/s (ratio {t['ratio']})", t["ratio"] >= 0.5))
+    if "outage" in result:
+        o = result["outage"]
+        after = o["seconds_until_all_sent_after_redis_returned"]
+        checks.append(
+            (
+                f"outage: 0 lost ({o['lost']}, {o['not_sent']} not sent)",
+                o["lost"] == 0 and o["not_sent"] == 0,
+            )
+        )
+        checks.append(
+            (
+                f"outage: all out ≤ 60 s after Redis returned ({after} s)",
+                after is not None and after <= 60,
+            )
+        )
+        checks.append((f"outage: no failed request ({o['http_errors']})", o["http_errors"] == 0))
+    if "kills" in result:
+        k = result["kills"]
+        checks.append(
+            (
+                f"kills: 0 lost ({k['lost']}, {k['not_sent']} not sent)",
+                k["lost"] == 0 and k["not_sent"] == 0,
+            )
+        )
+        checks.append(
+            (
+                f"kills: ≤ 1 duplicate in 30 kills ({k['duplicates']} in {k['kills']})",
+                k["duplicates"] <= max(1, k["kills"] // 30),
+            )
+        )
+    if "reminders" in result:
+        r = result["reminders"]
+        checks.append(
+            (
+                f"reminders: {r['reminders_fired']} out within 60 s "
+                f"({r['seconds_until_all_sent']} s)",
+                r["not_sent"] == 0 and r["seconds_until_all_sent"] <= 60,
+            )
+        )
+    return checks
 
 
 def main() -> None:
     args = parse_args()
+    phases = args.only or list(PHASES)
     from run import recreate_database
 
     recreate_database(args.database_url)
     tmp = Path(tempfile.mkdtemp(prefix="bench-notif-"))
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        redis_port = sock.getsockname()[1]
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    redis_port, web_port = free_port(), free_port()
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    processes: list[subprocess.Popen] = []
-
-    def start_redis() -> subprocess.Popen:
-        server = subprocess.Popen(
-            [
-                "redis-server",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(redis_port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        processes.append(server)
-        WATCHED[:] = [p for p in WATCHED if p.args[0] != "redis-server"] + [server]
-        return server
-
-    redis_server = start_redis()
     sink_out = tmp / "sink.json"
     sink = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), str(sink_out)],
         stdout=subprocess.PIPE,
         text=True,
     )
-    processes.append(sink)
-    WATCHED.append(sink)
     smtp_port = int(sink.stdout.readline())
-
     os.environ.update(
         {
             "DATABASE_URL": args.database_url,
@@ -266,6 +429,9 @@ def main() -> None:
             "DJANGO_SETTINGS_MODULE": "project.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-notifications-only",
+            "DJANGO_SECURE_SSL": "0",
+            "DJANGO_STATIC_MANIFEST": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
@@ -288,28 +454,85 @@ def main() -> None:
     from notifications.tasks import sweep
     from project.celery import app
 
-    worker_log = (tmp / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "project",
-            "worker",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
-    processes.append(worker)
-    WATCHED.append(worker)
+    def start_redis() -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(redis_port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start_worker() -> subprocess.Popen:
+        with (tmp / "worker.log").open("ab") as log:
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "project",
+                    "worker",
+                    "--concurrency=2",
+                    "--loglevel=WARNING",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    services = Services(start_redis, start_worker)
+    services.others.append(sink)
+    if "outage" in phases:
+        with (tmp / "gunicorn.log").open("ab") as log:
+            services.others.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "project.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{web_port}",
+                        "--workers",
+                        "3",
+                        "--timeout",
+                        "60",
+                    ],
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.notifications_settings"},
+                )
+            )
     broker = redis.Redis(port=redis_port)
+
+    def wait(condition, timeout: float, what: str, step: float = 0.05) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            services.check()
+            if time.monotonic() > deadline:
+                sys.exit(f"bench: {what} not within {timeout} s")
+            time.sleep(step)
+
+    result: dict = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "batch_size": settings.NOTIFICATIONS_BATCH_SIZE,
+        "send_threads": settings.NOTIFICATIONS_SEND_THREADS,
+    }
     try:
         school = School.objects.create(name="Bench school ңөү")
         users = User.objects.bulk_create(
@@ -360,7 +583,6 @@ def main() -> None:
                 lambda: not Delivery.objects.exclude(status=Delivery.Status.SENT).exists(),
                 600,
                 "the e-mails are sent",
-                0.05,
             )
             return time.monotonic() - started
 
@@ -374,72 +596,116 @@ def main() -> None:
             wait(lambda: broker.llen(queue) == 0, 600, "the no-ops are done", 0.02)
             return time.monotonic() - started
 
+        wait(lambda: broker.ping(), 30, "redis answers")
         # Warm both: the worker's processes, connections and templates.
         email_round(100)
         noop_round(200)
-        emails, noops = [], []
-        for _ in range(args.rounds):
-            emails.append(args.emails / email_round(args.emails))
-            noops.append(args.emails / noop_round(args.emails))
-        load = os.getloadavg()
-        outage = (
-            outage_phase(args.outage, users=users, stop=redis_server, start=start_redis)
-            if args.outage
-            else {}
-        )
-        kills = kill_phase(args.kills, email_round_start=make_backlog, worker=worker)
-        reminders = reminders_phase(args.reminders) if args.reminders else {}
+        if "throughput" in phases:
+            before = sink_counts(sink_out)
+            emails, noops = [], []
+            for _ in range(args.rounds):
+                emails.append(args.emails / email_round(args.emails))
+                noops.append(args.emails / noop_round(args.emails))
+            messages, ids = received_between(before, sink_counts(sink_out))
+            email_rate, noop_rate = statistics.median(emails), statistics.median(noops)
+            result["throughput"] = {
+                "emails_per_round": args.emails,
+                "rounds": args.rounds,
+                "emails_per_second": [round(r, 1) for r in emails],
+                "noop_tasks_per_second": [round(r, 1) for r in noops],
+                "median_emails_per_second": round(email_rate, 1),
+                "median_noop_tasks_per_second": round(noop_rate, 1),
+                "ratio": round(email_rate / noop_rate, 3),
+                "smtp_messages": messages,
+                "smtp_distinct_message_ids": ids,
+                "load_average": [round(x, 2) for x in os.getloadavg()],
+            }
+        if "outage" in phases:
+            wait(web_answers(web_port), 60, "gunicorn answers")
+            result["outage"] = outage_phase(
+                args.outage, services=services, web_port=web_port, rate=args.rate, sink=sink_out
+            )
+            result["outage"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        if "kills" in phases:
+            result["kills"] = kill_phase(
+                args.kills, make_backlog=make_backlog, services=services, sink=sink_out
+            )
+            result["kills"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        if "reminders" in phases:
+            result["reminders"] = reminders_phase(args.reminders, services=services)
+            result["reminders"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
     finally:
-        for process in reversed(processes):
+        for process in services.all():
             process.terminate()
-        for process in processes:
+        for process in services.all():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-    received = json.loads(sink_out.read_text()) if sink_out.exists() else {}
-    email_rate, noop_rate = statistics.median(emails), statistics.median(noops)
-    result = {
-        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "emails_per_round": args.emails,
-        "rounds": args.rounds,
-        "emails_per_second": [round(r, 1) for r in emails],
-        "noop_tasks_per_second": [round(r, 1) for r in noops],
-        "median_emails_per_second": round(email_rate, 1),
-        "median_noop_tasks_per_second": round(noop_rate, 1),
-        "ratio": round(email_rate / noop_rate, 3),
-        "smtp_messages": received.get("messages"),
-        "smtp_distinct_message_ids": received.get("message_ids"),
-        "batch_size": settings.NOTIFICATIONS_BATCH_SIZE,
-        "send_threads": settings.NOTIFICATIONS_SEND_THREADS,
-        "outage": outage,
-        "kills": kills,
-        "reminders": reminders,
-        "load_average": [round(x, 2) for x in load],
-        "cpus": os.cpu_count(),
-    }
-    print(json.dumps(result, indent=2))
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    checks = targets(result)
+    result["targets"] = dict(checks)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    for what, met in checks:
+        print(f"{'target met' if met else 'NOT met   '}  {what}")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
     out = ROOT / "bench" / "results" / f"notifications-{stamp}"
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2))
-    out.with_suffix(".md").write_text(
-        "# Notifications bench\n\n"
-        f"{result['when']}, one worker (prefork, concurrency 2), {args.emails} e-mails and "
-        f"{args.emails} no-op tasks per round, {args.rounds} rounds interleaved, "
-        f"load average {result['load_average']} on {result['cpus']} CPUs; batches of "
-        f"{result['batch_size']}, {result['send_threads']} threads per task.\n\n"
-        "| measure | per round | median |\n|---|---|---|\n"
-        f"| e-mails/s | {result['emails_per_second']} | {result['median_emails_per_second']} |\n"
-        f"| no-op tasks/s | {result['noop_tasks_per_second']} | "
-        f"{result['median_noop_tasks_per_second']} |\n"
-        f"| ratio | | {result['ratio']} |\n\n"
-        f"SMTP server received {result['smtp_messages']} messages with "
-        f"{result['smtp_distinct_message_ids']} distinct Message-IDs.\n\n"
-        f"Redis stopped while notices are written, then back: {json.dumps(outage)}\n\n"
-        f"Worker kills under load: {json.dumps(kills)}\n\n"
-        f"Review reminders due at one moment: {json.dumps(reminders)}\n"
-    )
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    out.with_suffix(".md").write_text(report(result, checks))
     print(f"written {out.with_suffix('.json')} and .md")
+
+
+def web_answers(port: int):
+    def answers() -> bool:
+        import http.client
+
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/")
+            return connection.getresponse().status < 500
+        except OSError:
+            return False
+
+    return answers
+
+
+def report(result: dict, checks: list[tuple[str, bool]]) -> str:
+    lines = [
+        "# Notifications bench",
+        "",
+        f"{result['when']}, one worker (prefork, concurrency 2) on {result['cpus']} CPUs, "
+        f"batches of {result['batch_size']}, {result['send_threads']} threads per task.",
+        "",
+        "| target | |",
+        "|---|---|",
+        *[f"| {what} | {'met' if met else '**NOT met**'} |" for what, met in checks],
+        "",
+    ]
+    if "throughput" in result:
+        t = result["throughput"]
+        lines += [
+            f"Throughput, {t['emails_per_round']} e-mails and as many no-op tasks per round, "
+            f"{t['rounds']} rounds interleaved, load average {t['load_average']}:",
+            "",
+            "| measure | per round | median |",
+            "|---|---|---|",
+            f"| e-mails/s | {t['emails_per_second']} | {t['median_emails_per_second']} |",
+            f"| no-op tasks/s | {t['noop_tasks_per_second']} | "
+            f"{t['median_noop_tasks_per_second']} |",
+            f"| ratio | | {t['ratio']} |",
+            "",
+            f"SMTP server received {t['smtp_messages']} messages with "
+            f"{t['smtp_distinct_message_ids']} distinct Message-IDs.",
+            "",
+        ]
+    titles = {
+        "outage": "Redis stopped while HTTP clients write notices through gunicorn",
+        "kills": "Random SIGKILLs of pool processes while a backlog drains",
+        "reminders": "Review reminders due at one moment",
+    }
+    for key, title in titles.items():
+        if key in result:
+            lines += [f"{title}:", "", "```", json.dumps(result[key], indent=2), "```", ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ class Breaker:
             maxlen=self.REPLAY_LIMIT
         )
         self.prober: threading.Thread | None = None
+        # Tasks whose only argument is a list of ids, by name → the most ids per task: their
+        # skipped calls are replayed merged (a request's 5 ids, an outage's thousands).
+        self.batched: dict[str, int] = {}
 
     def trip(self) -> None:
         with self.lock:
@@ -70,11 +73,26 @@ class Breaker:
                 self.prober = None
                 replay = list(self.skipped)
                 self.skipped.clear()
+            replay = self.merged(replay)
             logger.warning("the broker answers again; publishing %s skipped tasks", len(replay))
             for task_name, args in replay:
                 if not publish(task_name, args):
                     break
             return
+
+    def merged(self, calls: list[tuple[str, list]]) -> list[tuple[str, list]]:
+        """`calls` with those of a batched task merged into as few as its size allows."""
+        ids: dict[str, list] = collections.defaultdict(list)
+        rest = []
+        for task_name, args in calls:
+            if task_name in self.batched and len(args) == 1 and isinstance(args[0], list):
+                ids[task_name].extend(args[0])
+            else:
+                rest.append((task_name, args))
+        for task_name, pks in ids.items():
+            size = self.batched[task_name]
+            rest += [(task_name, [pks[i : i + size]]) for i in range(0, len(pks), size)]
+        return rest
 
     def reset(self) -> None:
         with self.lock:

@@ -30,6 +30,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "documents.Document": {"file_sha256": _("checksum of the file (SHA-256)")},
     "notifications.Delivery": {
         "claimed_at": _("taken for sending at"),
+        "claimed_by": _("taken for sending by"),
         "enqueued_at": _("queued for sending at"),
     },
     "notifications.Notification": {

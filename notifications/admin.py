@@ -38,6 +38,7 @@ class DeliveryAdmin(SchoolScopedAdmin):
         "attempts",
         "next_attempt_at",
         "claimed_at",
+        "claimed_by",
         "sent_at",
         "last_error",
         "created_at",

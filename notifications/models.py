@@ -135,6 +135,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim: "host:pid:start", so that a claim whose process is gone is
+    # seen at once on a single machine (SQLite, where advisory locks do not exist).
+    claimed_by = models.CharField(max_length=200, blank=True, default="", db_default="")
     # When a task for this row was last handed to the broker; NULL when the hand-over
     # failed, so the sweep takes the row at once instead of after the grace period.
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -151,7 +154,14 @@ class Delivery(models.Model):
                 fields=["recipient", "digest_date"],
                 condition=models.Q(channel="digest"),
                 name="one_digest_per_day",
-            )
+            ),
+            # A notice goes at most once by each channel: two workers falling back to
+            # e-mail for the same Telegram message at once create one e-mail, not two.
+            models.UniqueConstraint(
+                fields=["notification", "channel"],
+                condition=models.Q(notification__isnull=False),
+                name="one_delivery_per_notice_and_channel",
+            ),
         ]
         indexes = [
             # The sweep: WHERE status = 'pending' AND next_attempt_at <= now

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from common.broker import publish
+from common.broker import breaker, publish
 
 from .models import (
     ACTION_REQUIRED,
@@ -32,6 +32,9 @@ from .models import (
 )
 
 DELIVER_TASK = "notifications.tasks.deliver"
+# After an outage the web process' breaker replays its skipped deliveries merged into full
+# batches, not one small task per request.
+breaker.batched[DELIVER_TASK] = settings.NOTIFICATIONS_BATCH_SIZE
 
 
 def choice_for(user: User, kind: str) -> tuple[str, str]:

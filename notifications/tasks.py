@@ -8,11 +8,17 @@ row back to pending with a back-off; a permanent refusal, or too many attempts, 
 failed for the admins; no answer after the whole message was written marks it "unknown".
 
 On PostgreSQL each claim also takes a session advisory lock, held by the worker process
-while it works on the row. A worker that dies (SIGKILL, OOM, a task cancelled on a lost
-broker connection) drops its database connection and with it the locks, so its claims
+while it works on the row. A worker that dies (SIGKILL, OOM, a crash) drops its database
+connection and with it the locks, so its claims
 are seen as dead at once — by the sweep, or by the redelivered task — and sent again
-promptly, with the same Message-ID. Elsewhere (SQLite) a claim is freed after
-NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS.
+promptly, with the same Message-ID. Elsewhere (SQLite, one machine) each claim names its
+process (host, pid, start time): a claim whose process is gone is freed just as promptly.
+A claim of another machine's process, or one older than
+NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS, is freed after that timeout.
+
+A pool process Celery terminates (SIGTERM: a task cancelled on a lost broker connection,
+a cold shutdown) does not die mid-message: it records the message in hand, gives the rest
+back and then exits (`worker.stopping_gently`).
 
 `sweep` frees dead claims, re-sends unanswered rows after a long hold, and hands every due
 row to the broker in batches — no cap, so a backlog drains at full speed."""
@@ -22,6 +28,8 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import logging
+import os
+import socket
 import threading
 import uuid
 from collections import Counter, defaultdict
@@ -31,9 +39,10 @@ from dataclasses import dataclass, field
 from celery import shared_task
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from . import worker
 from .channels import Outcome, Result, sender_for
 from .channels.email import SMTP_BACKEND
 from .models import Delivery
@@ -65,30 +74,65 @@ def lock_key() -> str:
     return f"{LOCK_NAMESPACE}, mod(id, 2147483647)::int"
 
 
+def process_start(pid: int) -> str:
+    """The process' start time in clock ticks since boot (Linux), "" where unknown: with
+    the pid it names one process, even after the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def claimant() -> str:
+    """This process as the holder of a claim: "host:pid:start"."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{process_start(pid)}"
+
+
+def claimant_gone(holder: str) -> bool:
+    """True when `holder` is a process of this machine that no longer runs. A process of
+    another machine cannot be checked from here (its claim waits for the timeout)."""
+    host, _sep, rest = holder.partition(":")
+    pid, _sep, start = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # it runs, as another user
+    return bool(start) and process_start(int(pid)) not in ("", start)
+
+
 def claim(ids: list[int], now: datetime.datetime) -> list[int]:
     """pending → sending for those of `ids` that are due; returns the ids this run holds."""
     if not ids:
         return []
-    if on_postgres():
-        revive_dead_claims(ids, now)
+    revive_dead_claims(ids, now)
     marks = ", ".join(["%s"] * len(ids))
     locking = f", pg_advisory_lock({lock_key()})" if on_postgres() else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {TABLE} SET status = %s, claimed_at = %s, attempts = attempts + 1
+            UPDATE {TABLE}
+            SET status = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1
             WHERE id IN ({marks}) AND status = %s AND next_attempt_at <= %s
             RETURNING id{locking}
             """,
-            [S.SENDING, at(now), *ids, S.PENDING, at(now)],
+            [S.SENDING, at(now), claimant(), *ids, S.PENDING, at(now)],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
 def revive_dead_claims(ids: list[int] | None, now: datetime.datetime) -> int:
-    """Claims whose worker is gone (its advisory lock is free) go back to pending at once;
-    a claim older than the claim timeout is taken as dead too. PostgreSQL only."""
+    """Claims whose worker is gone go back to pending at once (of `ids`, or all); a claim
+    older than the claim timeout is taken as dead too. On PostgreSQL a claim is dead when
+    its advisory lock is free; elsewhere when its process is gone from this machine."""
     stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
+    if not on_postgres():
+        return revive_orphans(ids, now, stale)
     where_ids = ""
     params: list = [S.PENDING, at(now), S.SENDING, at(stale)]
     if ids is not None:
@@ -110,13 +154,33 @@ def revive_dead_claims(ids: list[int] | None, now: datetime.datetime) -> int:
         return len(cursor.fetchall())
 
 
+def revive_orphans(ids: list[int] | None, now: datetime.datetime, stale: datetime.datetime) -> int:
+    """revive_dead_claims without advisory locks (SQLite): by the claim's process."""
+    claims = Delivery.objects.filter(status=S.SENDING)
+    if ids is not None:
+        claims = claims.filter(pk__in=ids)
+    holders = set(claims.values_list("claimed_by", flat=True).distinct())
+    gone = [holder for holder in holders if holder and claimant_gone(holder)]
+    if not holders:
+        return 0
+    return claims.filter(Q(claimed_at__lt=stale) | Q(claimed_by__in=gone)).update(
+        status=S.PENDING, next_attempt_at=now, enqueued_at=None
+    )
+
+
 def record(delivery: Delivery, result: Result) -> str:
     """Write what became of one claimed delivery (only if the claim is still ours)."""
     now = timezone.now()
-    mine = Delivery.objects.filter(pk=delivery.pk, status=S.SENDING)
     if result.outcome is Outcome.SENT:
-        mine.update(status=S.SENT, sent_at=now, last_error="")
+        # The statement that runs once per message: raw, not compiled by the ORM each time.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {TABLE} SET status = %s, sent_at = %s, last_error = '' "
+                "WHERE id = %s AND status = %s",
+                [S.SENT, at(now), delivery.pk, S.SENDING],
+            )
         return "sent"
+    mine = Delivery.objects.filter(pk=delivery.pk, status=S.SENDING)
     if result.outcome is Outcome.UNKNOWN:
         mine.update(status=S.UNKNOWN, last_error=result.error[:2000])
         logger.warning("delivery %s: no answer after the message: %s", delivery.pk, result.error)
@@ -137,15 +201,35 @@ def record(delivery: Delivery, result: Result) -> str:
     return "failed" if failed else "retry"
 
 
-def send_all(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+def prepare_all(channel: str, deliveries: list[Delivery]) -> dict[int, object]:
+    """Each delivery rendered and serialised (the CPU work), by delivery id."""
+    prepared: dict[int, object] = {}
+    with sender_for(channel) as sender:
+        for delivery in deliveries:
+            try:
+                prepared[delivery.pk] = sender.prepare(delivery)
+            except Exception as error:  # a template or data error: this one waits
+                logger.exception("delivery %s", delivery.pk)
+                prepared[delivery.pk] = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
+    return prepared
+
+
+def send_all(
+    channel: str,
+    deliveries: list[Delivery],
+    stop: threading.Event,
+    prepared: dict[int, object] | None = None,
+) -> Tally:
     """Send `deliveries` in turn through one sender, recording each outcome at once."""
     tally = Tally()
+    if prepared is None:
+        prepared = prepare_all(channel, deliveries)
     with sender_for(channel) as sender:
         for index, delivery in enumerate(deliveries):
-            if stop.is_set():
+            if stop.is_set() or worker.terminating.is_set():
                 return tally
             try:
-                result = sender.send(delivery)
+                result = sender.send(delivery, prepared[delivery.pk])
             except Exception as error:  # a bug or an unexpected library error
                 logger.exception("delivery %s", delivery.pk)
                 result = Result(Outcome.RETRY, f"{type(error).__name__}: {error}")
@@ -181,9 +265,11 @@ class Tally:
 _pool: ThreadPoolExecutor | None = None
 
 
-def in_thread(channel: str, deliveries: list[Delivery], stop: threading.Event) -> Tally:
+def in_thread(
+    channel: str, deliveries: list[Delivery], stop: threading.Event, prepared: dict[int, object]
+) -> Tally:
     close_old_connections()  # this thread's own connection, kept between tasks
-    return send_all(channel, deliveries, stop)
+    return send_all(channel, deliveries, stop, prepared)
 
 
 def parallelism(channel: str, count: int) -> int:
@@ -197,18 +283,29 @@ def parallelism(channel: str, count: int) -> int:
 
 @shared_task(name=DELIVER_TASK, ignore_result=True, acks_late=True)
 def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
-    global _pool
     single = isinstance(delivery_ids, int)
     ids = [delivery_ids] if single else [int(pk) for pk in delivery_ids]
     claimed = claim(ids, timezone.now())
     if not claimed:
         return "not claimed" if single else {"not claimed": len(ids)}
+    with worker.stopping_gently():
+        tally = send_claimed(claimed)
+    if single:
+        return next(iter(tally.counts))
+    return dict(tally.counts)
+
+
+def send_claimed(claimed: list[int]) -> Tally:
+    global _pool
     tally = Tally()
     stop = threading.Event()
+    running: list[concurrent.futures.Future] = []  # threads whose tallies are not added yet
     try:
-        rows = Delivery.objects.select_related("recipient", "notification__recipient").in_bulk(
-            claimed
-        )
+        rows = Delivery.objects.select_related("recipient", "notification").in_bulk(claimed)
+        for row in rows.values():
+            # The notice's recipient is the delivery's: one User object, not two per row.
+            if row.notification is not None and row.notification.recipient_id == row.recipient_id:
+                row.notification.recipient = row.recipient
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
         for pk in claimed:
             by_channel[rows[pk].channel].append(rows[pk])
@@ -219,13 +316,18 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
                 continue
             if _pool is None:  # made in the worker's child process, after the fork
                 _pool = ThreadPoolExecutor(settings.NOTIFICATIONS_SEND_THREADS, "deliver")
-            futures = [
-                _pool.submit(in_thread, channel, deliveries[part::threads], stop)
+            # All the CPU work (templates, MIME) here first, the conversations after: a
+            # sending thread that hears a server's 250 then finds the interpreter free and
+            # marks its row at once, instead of waiting for another thread's rendering —
+            # the instant in which a killed worker leaves an accepted message unmarked
+            # (and so a duplicate) stays as short as it can be.
+            prepared = prepare_all(channel, deliveries)
+            running = [
+                _pool.submit(in_thread, channel, deliveries[part::threads], stop, prepared)
                 for part in range(threads)
             ]
-            # Every thread is done before anything is given back in `finally` (a row
-            # still in another thread's hands must not be released under it).
-            concurrent.futures.wait(futures)
+            concurrent.futures.wait(running)
+            futures, running = running, []
             errors = [f.exception() for f in futures if f.exception() is not None]
             for future in futures:
                 if future.exception() is None:
@@ -233,8 +335,14 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
             if errors:
                 raise errors[0]
     finally:
-        # Interrupted (time limit, shutdown): what was not attempted is given back now.
+        # Interrupted (time limit, shutdown): what was not attempted is given back now —
+        # after every thread has finished the message in hand (a row still in a thread's
+        # hands must not be released under it).
         stop.set()
+        concurrent.futures.wait(running)
+        for future in running:
+            if future.exception() is None:
+                tally.add(future.result())
         left = [pk for pk in claimed if pk not in tally.done]
         if left:
             Delivery.objects.filter(pk__in=left, status=S.SENDING).update(
@@ -246,9 +354,7 @@ def deliver(delivery_ids: int | list[int]) -> str | dict[str, int]:
         if on_postgres():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock_all()")
-    if single:
-        return next(iter(tally.counts))
-    return dict(tally.counts)
+    return tally
 
 
 def enqueue_due(now: datetime.datetime) -> int:
@@ -285,13 +391,7 @@ def enqueue_due(now: datetime.datetime) -> int:
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     now = timezone.now()
-    if on_postgres():
-        freed = revive_dead_claims(None, now)
-    else:
-        stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
-        freed = Delivery.objects.filter(status=S.SENDING, claimed_at__lt=stale).update(
-            status=S.PENDING, next_attempt_at=now, enqueued_at=None
-        )
+    freed = revive_dead_claims(None, now)
     # An unanswered message is re-sent (same Message-ID) only after a long hold: if the
     # server did take it, the copy is late and recognisable; if it did not, the notice is
     # not lost. The admins see "sent?" meanwhile and may re-send at once.

@@ -1,7 +1,8 @@
 """The channel seam: one sender per channel, all behind the same outbox.
 
 A sender is opened once per batch (it may keep a connection across batches in the
-worker process), is given one claimed delivery at a time and says what became of it.
+worker process), prepares every claimed delivery of its share first (rendering: the CPU
+work), then is given one at a time with what it prepared and says what became of it.
 `tasks.deliver` claims, records each outcome the moment it is known, and retries; a new
 channel is a new module here plus its entry in `SENDERS`, nothing outside `notifications/`.
 """
@@ -41,7 +42,9 @@ class Sender(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def send(self, delivery: Delivery) -> Result: ...
+    def prepare(self, delivery: Delivery) -> object: ...
+
+    def send(self, delivery: Delivery, prepared: object) -> Result: ...
 
 
 # Delivery.Channel value → the sender class (module path, imported when first used).

@@ -41,7 +41,10 @@ def call(method: str, payload: dict) -> httpx.Response:
 
 
 def fall_back_to_email(delivery: Delivery, reason: str) -> None:
-    """The notice goes by e-mail (once), since Telegram cannot carry it."""
+    """The notice goes by e-mail (once), since Telegram cannot carry it. Two workers doing
+    this at once meet at the unique (notification, channel) constraint: get_or_create's
+    insert fails for the second, which then reads the first one's row and publishes
+    nothing."""
     from ..services import deliveries_publish
 
     if not delivery.recipient.email or delivery.notification_id is None:
@@ -63,7 +66,10 @@ class TelegramSender:
     def __exit__(self, *exc: object) -> None:
         pass  # the client stays open for the next task of this process
 
-    def send(self, delivery: Delivery) -> Result:
+    def prepare(self, delivery: Delivery) -> None:
+        return None  # a short text, rendered when sent (the link is read then too)
+
+    def send(self, delivery: Delivery, prepared: None) -> Result:
         link = TelegramLink.objects.filter(user_id=delivery.recipient_id, active=True).first()
         if link is None or not settings.TELEGRAM_BOT_TOKEN:
             fall_back_to_email(delivery, "no Telegram link")

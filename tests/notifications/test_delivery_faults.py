@@ -948,3 +948,53 @@ def test_a_worker_killed_while_the_bot_api_has_not_answered_sends_the_telegram_m
     finally:
         bot.server.shutdown()
         bot.server.server_close()
+
+
+def pool_processes(worker: Worker) -> list[int]:
+    """The prefork pool's processes of `worker` (its children)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == worker.process.pid:
+                children.append(int(entry.name))
+    return children
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_process_terminated_mid_data_finishes_the_message_and_records_it(
+    smtp, start_worker, settings
+):
+    """What Celery does to a running late-ack task when the broker connection is lost (and
+    a cold shutdown too): SIGTERM to its pool process. The process finishes the message it
+    is in, marks it sent, and only then exits: no second copy, no claim left behind."""
+    settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS = 0
+    world = build_world()
+    worker = start_worker(pool="prefork")
+    submitted_and_chair_told(world, smtp)
+    smtp.slow_once[world.expert1.email] = 3.0
+
+    chair_assigns(world, [world.expert1])
+    delivery = delivery_of(world.expert1)
+    wait_for(smtp.in_slow_data.is_set, "the pool process is inside DATA", 60, worker.log)
+    holders = [
+        pid
+        for pid in pool_processes(worker)
+        if f":{pid}:" in Delivery.objects.get(pk=delivery.pk).claimed_by
+    ]
+    assert len(holders) == 1, worker.log()
+    os.kill(holders[0], signal.SIGTERM)
+
+    wait_for(
+        lambda: status_of(delivery.pk) == SENT, "recorded by the stopping process", 30, worker.log
+    )
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+    assert not smtp.dropped.is_set()  # the server was not left mid-DATA
+    wait_for(lambda: holders[0] not in pool_processes(worker), "the process exits", 30, worker.log)
+    assert worker.alive()  # Celery replaces it
+    time.sleep(2)
+    assert message_ids(smtp, world.expert1.email) == [message_id(delivery)]

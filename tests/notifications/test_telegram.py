@@ -314,3 +314,60 @@ def test_a_kind_switched_off_sends_no_email_and_no_telegram(world, bot, mailoutb
     ) == [("email", "sent"), ("email", "sent"), ("telegram", "sent"), ("telegram", "sent")]
     assert [m.to for m in mailoutbox] == [[world.expert1.email]] * 2, "only the kind left on"
     assert len(bot.sent()) == greeting_count + 2, "only the kind left on goes to Telegram"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_falling_back_to_email_at_once_make_one_email(world, monkeypatch):
+    """Two 403s for one notice handled at the same moment (a redelivered task, a second
+    worker): the first fallback's row is not committed yet when the second looks for it.
+    The unique (notification, channel) constraint makes the second wait and find it."""
+    notice = notify(recipient=world.expert1, kind=Kind.TASK_ASSIGNED, params={}, url="/x/")
+    Delivery.objects.filter(notification=notice).delete()
+    telegram = Delivery.objects.create(
+        notification=notice, recipient=world.expert1, channel=Delivery.Channel.TELEGRAM
+    )
+    published: list[list[int]] = []
+    monkeypatch.setattr(
+        "notifications.services.deliveries_publish", lambda ids: published.append(ids)
+    )
+    first_inserted = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        from django.db import connection, transaction
+
+        try:
+            with transaction.atomic():
+                telegram_channel.fall_back_to_email(
+                    Delivery.objects.get(pk=telegram.pk), "Telegram 403"
+                )
+                first_inserted.set()
+                time.sleep(1.0)  # the second worker runs while this is not committed
+        except BaseException as error:
+            errors.append(error)
+            first_inserted.set()
+        finally:
+            connection.close()
+
+    def second() -> None:
+        from django.db import connection
+
+        try:
+            first_inserted.wait(10)
+            telegram_channel.fall_back_to_email(
+                Delivery.objects.get(pk=telegram.pk), "Telegram 403"
+            )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    emails = Delivery.objects.filter(notification=notice, channel=Delivery.Channel.EMAIL)
+    assert emails.count() == 1
+    assert published == [[emails.get().pk]]

@@ -25,7 +25,7 @@ from django.urls.exceptions import Resolver404
 
 from accounts.models import User
 from tests.html_forms import page_forms
-from tests.test_permissions import EXTRA, MATRIX, PERSONAS, Scene
+from tests.permission_matrix import EXTRA, MATRIX, PERSONAS, Scene
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from documents.models import Review
-from tests.test_permissions import Scene
+from tests.permission_matrix import Scene
 
 from .conftest import ApiClient
 

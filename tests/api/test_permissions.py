@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from api.api import api
-from tests.test_permissions import PERSONAS, SUBMITTED_READERS, Scene
+from tests.permission_matrix import PERSONAS, SUBMITTED_READERS, Scene
 
 from .conftest import ApiClient
 

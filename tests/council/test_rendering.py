@@ -13,24 +13,12 @@ from pypdf import PdfReader
 
 from council.rendering import (
     AnnualReportData,
-    ProtocolData,
     ProtocolItem,
     render_annual_report_pdf,
     render_protocol_docx,
     render_protocol_pdf,
 )
-
-SCHOOL = "№94 жалпы орто билим берүү мектеби"
-PRESENT = [
-    "Сыдыкова Г.Ө.",
-    "Токтогулова Н.Ү.",
-    "Үмөтова Ж.Т.",
-    "Мамытов Ө.Ң.",
-    "Осмонова А.К.",
-    "Бекова Ө.С.",
-    "Жээнбеков А.С.",
-]
-ABSENT = ["Бакиров Т.Ө.", "Орозова Г.Т."]
+from tests.papers_support import PRESENT, SCHOOL, items, protocol
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -51,67 +39,6 @@ def docx_text(data: bytes) -> str:
     for table in document.tables:
         parts.extend(cell.text for row in table.rows for cell in row.cells)
     return flat("\n".join(parts))
-
-
-def items(count: int = 2) -> list[ProtocolItem]:
-    first = [
-        ProtocolItem(
-            number=1,
-            title="Өнүгүү программасынын долбоорун кароо",
-            heard="Сыдыкова Г.Ө. өнүгүү программасынын долбоору боюнча маалымат берди.",
-            speakers="Үмөтова Ж.Т.: мониторинг көрсөткүчтөрүн тактоо керек.",
-            resolution="Долбоор педагогикалык кеңешке бекитүүгө сунушталсын.",
-            votes_for=6,
-            votes_against=0,
-            votes_abstained=1,
-        ),
-        ProtocolItem(
-            number=2,
-            title="Илимий-методикалык иштин планын бекитүү",
-            heard="Төрага планды тааныштырды.",
-            speakers="Мамытов Ө.Ң. планды колдоду.",
-            resolution="План бекитилсин.",
-            votes_for=7,
-            votes_against=0,
-            votes_abstained=0,
-        ),
-    ]
-    extra = [
-        ProtocolItem(
-            number=n,
-            title=f"Сабактын планы №{n}: Үмүт Өмүрбековна",
-            heard="Угулду: " + "маалымат " * 40,
-            speakers=f"Мугалим №{n} сүйлөдү.",
-            resolution=f"Сабактын планы №{n} жактырылсын.",
-            votes_for=7,
-            votes_against=0,
-            votes_abstained=0,
-        )
-        for n in range(3, count + 1)
-    ]
-    return (first + extra)[:count]
-
-
-def protocol(language: str = "ky", **changes) -> ProtocolData:
-    agenda_items = changes.pop("items", None) or items()
-    values = {
-        "language": language,
-        "school_name": SCHOOL,
-        "number": 3,
-        "academic_year": "2022–2023",
-        "session_on": datetime.date(2022, 8, 29),
-        "place": "Мектептин китепканасы",
-        "chair_name": "Сыдыкова Г.Ө.",
-        "secretary_name": "Токтогулова Н.Ү.",
-        "present": PRESENT,
-        "absent": ABSENT,
-        "members_total": 9,
-        "agenda": [item.title for item in agenda_items],
-        "items": agenda_items,
-        "secretary_elected": None,
-    }
-    values.update(changes)
-    return ProtocolData(**values)
 
 
 KY_EXPECTED = [

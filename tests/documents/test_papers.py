@@ -12,7 +12,6 @@ import hashlib
 import io
 import re
 
-import pypdfium2
 import pytest
 import time_machine
 from django.core.checks import run_checks
@@ -25,7 +24,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
-from pyzbar import pyzbar
 
 from council import tasks as council_tasks
 from council.rendering import build_protocol_pdf
@@ -44,9 +42,8 @@ from documents.papers import code_display, code_normalize, paper_revoke
 from documents.pdf import Verification, build_approval_sheet
 from documents.signing import configured_signer
 from flows import tasks
-from tests.council.test_rendering import protocol as protocol_data
-from tests.documents.test_pdf import sheet
-from tests.helpers import through_expertise
+from tests.papers_support import approved_document, qr_codes, sheet, stored
+from tests.papers_support import protocol as protocol_data
 
 SCHOOL_CERT_PASSWORD = "trial-school-94"
 SITE = "http://192.168.1.20:8000"
@@ -78,17 +75,6 @@ def unsigned(settings):
     settings.SITE_URL = SITE
 
 
-def qr_codes(data: bytes) -> list[str]:
-    """Every QR code a phone would read on the pages, as text."""
-    found = []
-    document = pypdfium2.PdfDocument(data)
-    for page in document:
-        # ~144 dpi: coarser than any printer, finer than a phone needs.
-        image = page.render(scale=2).to_pil()
-        found += [symbol.data.decode() for symbol in pyzbar.decode(image)]
-    return found
-
-
 def text_of(data: bytes) -> str:
     return " ".join(
         " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split()
@@ -101,27 +87,6 @@ def validate(data: bytes, certificate_root):
     return signature, validate_pdf_signature(
         signature, ValidationContext(trust_roots=[certificate_root])
     )
-
-
-def approved_document(world, title: str = "Өнүгүү программасы 2026–2030") -> Document:
-    """A document through the expertise, then approved by the director (the council steps
-    are covered by tests/council/test_council_year.py)."""
-    document = through_expertise(world, world.author, title)
-    Document.objects.filter(pk=document.pk).update(
-        stage=Stage.APPROVED,
-        registry_number=f"{world.year.starts_on.year}-001",
-        approved_by=world.director,
-        approver_position="Директордун милдетин аткаруучу",
-        approved_at=timezone.now(),
-        pedagogical_protocol_number="2",
-        pedagogical_reviewed_on=timezone.localdate(),
-    )
-    return Document.objects.get(pk=document.pk)
-
-
-def stored(field) -> bytes:
-    with field.open("rb") as handle:
-        return handle.read()
 
 
 def paper_page(client: Client, paper: OfficialPaper, language: str = "en", **kwargs):

@@ -11,14 +11,13 @@ from pypdf import PdfReader
 
 from documents import pdf
 from documents.pdf import (
-    ApprovalSheetData,
     Cell,
     DocumentPDF,
-    ExpertRow,
     RoundRow,
     official_date,
     render_approval_sheet,
 )
+from tests.papers_support import sheet
 
 KYRGYZ_LETTERS = "ң ө ү Ң Ө Ү"
 
@@ -46,51 +45,6 @@ def positions(data: bytes, page: int = 0) -> dict[str, tuple[float, float]]:
 
     PdfReader(io.BytesIO(data)).pages[page].extract_text(visitor_text=visit)
     return found
-
-
-def sheet(language: str = "ky", **changes) -> ApprovalSheetData:
-    values = {
-        "language": language,
-        "school_name": "№94 жалпы орто билим берүү мектеби",
-        "document_title": "Мектептин 2022–2027-жылдарга карата өнүгүү программасы",
-        "document_type": "Өнүгүү программасы",
-        "author_name": "Сыдыкова Гүлнара Өмүрбековна",
-        "registry_number": "ИМК-2022/07",
-        "version_number": 3,
-        "reviewed_protocol_number": "1",
-        "reviewed_on": datetime.date(2022, 8, 29),
-        "approver_position": "Директордун милдетин аткаруучу",
-        "approver_name": "Ажыгулова К.К.",
-        "approved_on": datetime.date(2022, 9, 2),
-        "council_protocol_number": "4",
-        "council_session_on": datetime.date(2022, 8, 25),
-        "rounds": [
-            RoundRow(
-                number=1,
-                version=1,
-                due_date=datetime.date(2022, 6, 10),
-                experts=[
-                    ExpertRow("Үмөтова Ж.Т.", "Өзгөртүүлөр менен", datetime.date(2022, 6, 8)),
-                    ExpertRow("Мамытов Ө.Ң.", "Кайра иштетилсин", datetime.date(2022, 6, 9)),
-                ],
-                decision="Кайра иштетүүгө кайтарылсын",
-                decided_on=datetime.date(2022, 6, 12),
-            ),
-            RoundRow(
-                number=2,
-                version=3,
-                due_date=datetime.date(2022, 8, 15),
-                experts=[
-                    ExpertRow("Үмөтова Ж.Т.", "Жактырылсын", datetime.date(2022, 8, 10)),
-                    ExpertRow("Мамытов Ө.Ң.", "Жактырылсын", None),
-                ],
-                decision="Кеңештин отурумуна сунушталсын",
-                decided_on=None,
-            ),
-        ],
-    }
-    values.update(changes)
-    return ApprovalSheetData(**values)
 
 
 # -- the toolkit -----------------------------------------------------------------------

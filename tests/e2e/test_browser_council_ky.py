@@ -43,12 +43,13 @@ pytestmark = pytest.mark.e2e
 # The whole story on a phone as well as on a laptop: people read and act on their tasks
 # from phones (every page checked for sideways scroll and by axe-core on the way).
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_path, viewport):
+def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_path, viewport, step):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
     from playwright.sync_api import expect, sync_playwright
 
     # Everything the browser part needs from the database is read here, before it starts.
+    step("0. The work plan goes through expertise (test client), no secretary; Chromium starts")
     world = build_world()
     council = world.council
     council.secretary = None  # 5.4: elected at the first session
@@ -115,7 +116,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         def protocol_status(page, text):
             expect(page.get_by_test_id("protocol-status")).to_have_text(text)
 
-        # 1. The chair schedules session №1 from the "Council" menu.
+        step('1. The chair schedules session №1 from the "Council" menu')
         chair_context, chair = log_in(world.chair)
         open_council(chair)
         expect(chair.get_by_text(ky("No sessions yet."))).to_be_visible()
@@ -150,7 +151,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         expect(agenda.nth(1)).to_contain_text(FREE_ITEM)
         protocol_status(chair, ky("draft"))
 
-        # 2. The chair writes the protocol: attendance, the election, the two items.
+        step("2. The chair writes the protocol: attendance, the election, the two items")
         chair.get_by_test_id("edit-protocol").click()
         chair.wait_for_url(re.compile(r".*/sessions/\d+/protocol/$"))
         expect(chair.locator("h1")).to_contain_text(ky("Protocol"))
@@ -200,7 +201,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         )
         expect(chair.locator(".note")).to_have_count(0)  # nothing stands in the way
 
-        # 3. The chair signs (one signature of two).
+        step("3. The chair signs (one signature of two)")
         chair.get_by_test_id("confirm-protocol").click()
         chair.wait_for_url(session_url)
         expect(chair.locator("ul.messages")).to_contain_text(
@@ -209,7 +210,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         protocol_status(chair, f"{ky('draft')} · {ky('confirmed by the chair')}")
         expect(chair.get_by_test_id("confirm-protocol")).to_have_count(0)  # signed: no button
 
-        # 4. The elected secretary opens the session from the council page and signs.
+        step("4. The elected secretary opens the session from the council page and signs")
         context, page = log_in(world.secretary)
         open_council(page)
         sessions = page.get_by_test_id("sessions").locator("tbody tr")
@@ -231,7 +232,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         page.screenshot(path=str(tmp_path / "session-confirmed.png"), full_page=True)
         context.close()
 
-        # 5. The chair records the pedagogical council ("Каралды").
+        step('5. The chair records the pedagogical council ("Каралды")')
         chair.goto(f"{base}{reverse('flows:inbox')}")
         open_the_only_task(chair, "Pedagogical council")
         expect(chair.get_by_test_id("stage")).to_have_text(ky(Stage.PEDAGOGICAL.label))
@@ -247,7 +248,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         expect(chair.get_by_test_id("inbox-empty")).to_be_visible()
         chair_context.close()
 
-        # 6. The acting director approves ("Бекитем").
+        step('6. The acting director approves ("Бекитем")')
         context, page = log_in(world.director)
         expect(page.get_by_test_id("inbox-count")).to_have_text("1")
         open_the_only_task(page, "Approval by the director")
@@ -283,9 +284,11 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         browser.close()
 
     print(f"\nscreenshots: {tmp_path}")
+    step("7. After the browser: no page, console or axe-core error, and axe-core ran")
     assert page_errors == [], page_errors
     assert len(signed_in.audited) >= 10, f"axe-core checked only {signed_in.audited}"
 
+    step("8. After the browser: the database holds session, protocol №1 and approved plan")
     # What the database says. (Queried only here, outside the Playwright block: ORM calls
     # made inside it run in another context and would open a second connection that
     # nobody closes, which then blocks dropping the test database.)
@@ -317,7 +320,7 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
     assert document.approved_by == world.director
     assert document.approver_position == ACTING_DIRECTOR
 
-    # Every Kyrgyz string the pages were checked against is a real translation.
+    step("9. After the browser: every Kyrgyz string checked is a real translation")
     assert ky.untranslated() == [], "no Kyrgyz translation (locale/ky) for: " + "; ".join(
         ky.untranslated()
     )

@@ -47,11 +47,12 @@ pytestmark = pytest.mark.e2e
 # The whole story on a phone as well as on a laptop: people read and act on their tasks
 # from phones (every page checked for sideways scroll and by axe-core on the way).
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport):
+def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport, step):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
     from playwright.sync_api import expect, sync_playwright
 
+    step("0. The school's people switch to Kyrgyz and Chromium starts")
     world = build_world()
     people = [world.author, world.chair, *world.experts]
     for user in people:
@@ -88,7 +89,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport
             )
             box.check()
 
-        # 1. The teacher submits the document through the form, from the top menu.
+        step("1. The teacher submits the document through the form, from the top menu")
         context, page = log_in(world.author)
         expect(page.get_by_test_id("inbox-empty")).to_have_text(
             ky("Nothing waits for you. New tasks appear here.")
@@ -122,7 +123,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport
         )
         context.close()
 
-        # 2. The chair screens it: accept, three experts, a due date.
+        step("2. The chair screens it: accept, three experts, a due date")
         chair_context, chair = log_in(world.chair)
         open_the_only_task(chair, "Screening by the chair")
         form = chair.get_by_test_id("screen-form")
@@ -144,7 +145,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport
         expect(chair.get_by_test_id("inbox-empty")).to_be_visible()
         expect(chair.get_by_test_id("inbox-count")).to_have_count(0)
 
-        # 3. Each expert reviews their own single task.
+        step("3. Each expert reviews their own single task")
         reviews = [
             (world.expert1, Opinion.REVISE, "", [REC_1A, REC_1B]),
             (world.expert2, Opinion.APPROVE_WITH_CHANGES, "", [REC_2]),
@@ -182,7 +183,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport
             expect(page.get_by_test_id("inbox-empty")).to_be_visible()
             context.close()
 
-        # 4. The chair decides, with all three opinions side by side.
+        step("4. The chair decides, with all three opinions side by side")
         chair.goto(f"{base}{reverse('flows:inbox')}")
         open_the_only_task(chair, "Decision of the chair")
         expect(chair.get_by_test_id("stage")).to_have_text(ky(Stage.DECISION.label))
@@ -233,9 +234,11 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport
         browser.close()
 
     print(f"\nscreenshots: {tmp_path}")
+    step("5. After the browser: no page, console or axe-core error, and axe-core ran")
     assert page_errors == [], page_errors
     assert len(signed_in.audited) >= 10, f"axe-core checked only {signed_in.audited}"
 
+    step("6. After the browser: the database holds the recommendation and the reviews")
     # What the database says. (Queried only here, outside the Playwright block: ORM calls
     # made inside it run in another context and would open a second connection that
     # nobody closes, which then blocks dropping the test database.)
@@ -250,7 +253,7 @@ def test_expertise_steps_1_to_4_in_the_kyrgyz_ui(live_server, tmp_path, viewport
         )
     ) == sorted([REC_1A, REC_1B, REC_2])
 
-    # Every Kyrgyz string the pages were checked against is a real translation.
+    step("7. After the browser: every Kyrgyz string checked is a real translation")
     assert ky.untranslated() == [], "no Kyrgyz translation (locale/ky) for: " + "; ".join(
         ky.untranslated()
     )

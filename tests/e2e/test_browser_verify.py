@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from documents.models import OfficialPaper, PaperKind
 from flows import tasks
-from tests.documents.test_papers import approved_document, qr_codes, stored
+from tests.papers_support import approved_document, qr_codes, stored
 
 from .support import CHROMIUM, LAUNCH_ARGS, Kyrgyz
 

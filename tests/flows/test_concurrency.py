@@ -20,7 +20,7 @@ from documents.models import Document, Review, Stage
 from flows import services as flow_services
 from flows.models import ExpertiseProcess
 from tests.conftest import build_world
-from tests.helpers import create_and_submit, open_tasks, review_post, the_task
+from tests.helpers import create_and_submit, open_tasks, review_post, the_task, through_expertise
 
 
 @pytest.mark.django_db(transaction=True)
@@ -101,7 +101,6 @@ def test_two_approvals_in_one_school_and_year_at_once_are_numbered_001_and_002(m
     them; the school's row lock around the registry number does (verified: without it,
     both count the same approvals and the second approval fails on the unique number)."""
     from documents import services as document_services
-    from tests.council.test_council_year import through_expertise
 
     assert connection.vendor == "postgresql", "row locks are only real on PostgreSQL"
     world = build_world()

@@ -18,8 +18,7 @@ from documents.models import Document, Review, Stage
 from flows import services
 from flows.flows import ExpertiseFlow
 from flows.models import ExpertiseProcess
-from tests.council.test_council_year import through_expertise
-from tests.helpers import create_and_submit, open_tasks, the_task
+from tests.helpers import create_and_submit, open_tasks, the_task, through_expertise
 
 pytestmark = pytest.mark.django_db
 

@@ -914,7 +914,7 @@ def test_a_worker_killed_while_the_bot_api_has_not_answered_sends_the_telegram_m
     smtp, start_worker, settings
 ):
     from notifications.models import Preference, TelegramLink
-    from tests.notifications.test_telegram import TOKEN, BotApi
+    from tests.notifications.bot_api import TOKEN, BotApi
 
     bot = BotApi()
     bot.thread.start()

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from council.models import AgendaItem, Protocol, Session
 from documents.models import Document, DocumentType, Stage
-from flows.forms import ApproveForm, PedagogicalForm
+from flows.models import ExpertiseProcess
 from tests.conftest import build_world
 from tests.e2e.support import CHROMIUM, DESKTOP, PHONE, Kyrgyz, KyrgyzBrowser
 from tests.helpers import through_expertise
@@ -237,7 +237,8 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         open_the_only_task(chair, "Pedagogical council")
         expect(chair.get_by_test_id("stage")).to_have_text(ky(Stage.PEDAGOGICAL.label))
         form = chair.get_by_test_id("pedagogical-form")
-        choice(form, "outcome", "considered", ky(dict(PedagogicalForm.OUTCOMES)["considered"]))
+        considered = ExpertiseProcess.PedagogicalOutcome.CONSIDERED
+        choice(form, "outcome", considered, ky(considered.label))
         form.get_by_label(ky("Pedagogical council protocol №")).fill(PED_PROTOCOL)
         form.get_by_label(ky("Date of the pedagogical council")).fill(ped_day.strftime("%d.%m.%Y"))
         form.get_by_role("button", name=ky("Record"), exact=True).click()
@@ -258,7 +259,8 @@ def test_first_council_session_and_approval_in_the_kyrgyz_ui(live_server, tmp_pa
         )
         expect(page.locator("dt", has_text=ky("Pedagogical council"))).to_be_visible()
         form = page.get_by_test_id("approve-form")
-        choice(form, "outcome", "approve", ky(dict(ApproveForm.OUTCOMES)["approve"]))
+        approve = ExpertiseProcess.DirectorDecision.APPROVE
+        choice(form, "outcome", approve, ky(approve.label))
         page.screenshot(path=str(tmp_path / "approval.png"), full_page=True)
         form.get_by_role("button", name=ky("Confirm"), exact=True).click()
         page.wait_for_url(f"{base}{reverse('flows:inbox')}")

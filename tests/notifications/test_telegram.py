@@ -5,6 +5,8 @@ with retry_after, 403 (the person blocked the bot), no answer (a timeout)."""
 from __future__ import annotations
 
 import datetime
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest

@@ -211,11 +211,6 @@ class DocumentVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="version_number_unique")
         ]
-        indexes = [
-            # The version-text sweep (reports.tasks.versions_to_extract):
-            # WHERE submitted_at >= … (the last few days only)
-            models.Index(fields=["submitted_at"], name="version_submitted"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.document} · v{self.number}"

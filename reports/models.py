@@ -83,3 +83,27 @@ class VersionText(models.Model):
 
     def __str__(self) -> str:
         return str(self.version_id)
+
+
+class VersionTextOwed(models.Model):
+    """A frozen version whose paragraphs are not read yet: written in the submission's
+    transaction (reports.receivers.version_text_read), deleted by the build. The sweep
+    (reports.tasks.versions_to_extract) reads this small table, which is empty when every
+    text is built, instead of the week's versions in the country (versions are append-only,
+    so they cannot carry an "unread" mark as documents do)."""
+
+    version = models.OneToOneField(
+        DocumentVersion,
+        verbose_name=_("document version"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        primary_key=True,
+    )
+    since = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version text owed")
+        verbose_name_plural = _("version texts owed")
+
+    def __str__(self) -> str:
+        return str(self.version_id)

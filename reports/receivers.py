@@ -17,5 +17,9 @@ def document_text_rebuild(sender: Any, document: Any, **kwargs: Any) -> None:
 
 
 def version_text_read(sender: Any, version: Any, **kwargs: Any) -> None:
-    """A frozen version's paragraphs, for comparing versions: read once, in Celery."""
+    """A frozen version's paragraphs, for comparing versions: read once, in Celery. The
+    debt is written in the submission's transaction, so a lost task is found by the sweep."""
+    from .models import VersionTextOwed
+
+    VersionTextOwed.objects.create(version_id=version.pk)
     enqueue_on_commit(VERSION_TASK_NAME, version.pk)

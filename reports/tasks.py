@@ -6,10 +6,10 @@ file changed (a new upload has a new random name)."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from common.broker import enqueue_on_commit
@@ -20,9 +20,6 @@ TASK_NAME = "reports.tasks.document_text_build"
 VERSION_TASK_NAME = "reports.tasks.version_text_build"
 # One sweep re-enqueues at most this many; the next sweep takes the rest.
 SWEEP_BATCH = 200
-# How far back the sweep looks for submissions whose paragraphs were lost (see
-# versions_to_extract).
-SWEEP_DAYS = 7
 
 
 @shared_task(name=TASK_NAME, ignore_result=True)
@@ -81,10 +78,11 @@ def version_text_build(version_id: int) -> bool:
     from documents.models import DocumentVersion
 
     from .extraction import extract_text, paragraphs_of
-    from .models import VersionText
+    from .models import VersionText, VersionTextOwed
 
     version = DocumentVersion.objects.filter(pk=version_id).first()
     if version is None or VersionText.objects.filter(version=version).exists():
+        VersionTextOwed.objects.filter(version_id=version_id).delete()
         return False
     try:
         with version.file.open("rb") as handle:
@@ -92,21 +90,25 @@ def version_text_build(version_id: int) -> bool:
     except FileNotFoundError:
         logger.warning("version %s: file %s is missing", version.pk, version.file.name)
         text = ""
-    _row, created = VersionText.objects.get_or_create(
-        version=version,
-        defaults={"paragraphs": paragraphs_of(text), "extracted_at": timezone.now()},
-    )
+    with transaction.atomic():
+        _row, created = VersionText.objects.get_or_create(
+            version=version,
+            defaults={"paragraphs": paragraphs_of(text), "extracted_at": timezone.now()},
+        )
+        VersionTextOwed.objects.filter(version_id=version_id).delete()
     return created
 
 
-def versions_to_extract(now=None):
-    """Versions submitted in the last SWEEP_DAYS whose paragraphs were never extracted:
-    like the search text, only a recent submission can have lost its build, and the
-    submitted_at index keeps the sweep from reading every version in the country."""
+def versions_to_extract():
+    """Versions whose paragraphs are still owed (reports.VersionTextOwed, empty when every
+    text is built): whatever their age, and without reading the country's versions."""
     from documents.models import DocumentVersion
 
-    since = (now or timezone.now()) - datetime.timedelta(days=SWEEP_DAYS)
-    return DocumentVersion.objects.filter(submitted_at__gte=since, text__isnull=True).order_by("pk")
+    from .models import VersionTextOwed
+
+    return DocumentVersion.objects.filter(
+        pk__in=VersionTextOwed.objects.values("version_id")
+    ).order_by("pk")
 
 
 @shared_task(name="reports.tasks.document_text_sweep", ignore_result=True)

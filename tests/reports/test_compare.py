@@ -8,6 +8,7 @@ import datetime
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +16,13 @@ from django.utils import timezone
 from documents.models import Document, DocumentVersion, Recommendation
 from documents.samples import sample_docx, sample_odt, sample_pdf_lines
 from reports.compare import compare_paragraphs, words_diff
-from reports.models import VersionText
-from reports.tasks import document_text_sweep, version_text_build, versions_to_extract
+from reports.models import VersionText, VersionTextOwed
+from reports.tasks import (
+    document_text_build,
+    document_text_sweep,
+    version_text_build,
+    versions_to_extract,
+)
 from tests.helpers import document_fields, review_post, the_task
 
 pytestmark = pytest.mark.django_db
@@ -251,9 +257,10 @@ def test_a_submission_enqueues_the_text_and_the_sweep_finds_what_was_lost(
     version = document.versions.get()
     assert mock.call("reports.tasks.version_text_build", args=[version.pk]) in send.mock_calls
     assert list(versions_to_extract()) == [version]
-    # Only recent submissions can have lost their build: the sweep reads the last days.
-    later = timezone.now() + datetime.timedelta(days=8)
-    assert list(versions_to_extract(now=later)) == []
+    # The debt is a row of its own, written with the submission: found whatever its age.
+    assert VersionTextOwed.objects.filter(version=version).exists()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=30)):
+        assert list(versions_to_extract()) == [version]
     with mock.patch("reports.tasks.enqueue_on_commit") as enqueue:
         document_text_sweep()
     enqueue.assert_any_call("reports.tasks.version_text_build", version.pk)
@@ -261,6 +268,24 @@ def test_a_submission_enqueues_the_text_and_the_sweep_finds_what_was_lost(
     assert version_text_build(version.pk) is False  # once per version
     assert VersionText.objects.get(version=version).paragraphs[0] == "Мектептин өнүгүү программасы"
     assert list(versions_to_extract()) == []
+    assert not VersionTextOwed.objects.exists()
+
+
+def test_the_version_text_sweep_reads_only_what_is_owed(world, django_assert_num_queries):
+    """Not the week's versions in the country: the owed rows (none when all is built)."""
+    document = submit_new(world, "docx", V1)
+    return_and_resubmit(world, document, "docx", V2)
+    owed = sorted(document.versions.values_list("pk", flat=True))
+    assert sorted(versions_to_extract().values_list("pk", flat=True)) == owed
+    extract_all()
+    document_text_build(document.pk)
+    assert list(versions_to_extract()) == []
+    with (
+        mock.patch("reports.tasks.enqueue_on_commit") as enqueue,
+        django_assert_num_queries(2),  # documents unread, versions owed
+    ):
+        assert document_text_sweep() == 0
+    enqueue.assert_not_called()
 
 
 def test_the_comparison_reads_a_fixed_number_of_queries(world, django_assert_num_queries):

@@ -155,6 +155,28 @@ def test_the_sweep_query_is_served_by_the_partial_index(world):
     assert "doc_content_unread" in plan, plan
 
 
+def test_search_narrows_to_the_school_inside_the_index(world):
+    """The school id reaches PostgreSQL as a bigint, so the (school_id, search_text) GIN
+    index takes both conditions; as a plain integer literal the school could only be
+    filtered after matching the word across the country."""
+    from django.db import connection, transaction
+
+    from reports.selectors import Filters, search_documents
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    qs = search_documents(world.chair, query="ксилофон", filters=Filters())
+    sql, params = qs.values("pk").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Priced as at national scale, where only the GIN index can narrow the texts.
+        for path in ("seqscan", "indexscan", "nestloop"):
+            cursor.execute(f"SET LOCAL enable_{path} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert any("school_id" in line and "search_text" in line for line in conditions), plan
+
+
 def search(client, q: str, **params):
     response = client.get(reverse("reports:search"), {"q": q, **params})
     assert response.status_code == 200

@@ -11,15 +11,12 @@ renders only the first conditional UPDATE wins. The sheet is issued as a verifia
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from celery import shared_task
 from django.conf import settings
 
 from common.broker import enqueue_on_commit
 from documents.papers import issue_paper
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="flows.tasks.fire_workflow_timers", ignore_result=True)

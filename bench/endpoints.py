@@ -90,6 +90,11 @@ def job(request: HttpRequest, name: str) -> JsonResponse:
 @csrf_exempt
 def explain(request: HttpRequest) -> JsonResponse:
     """EXPLAIN (ANALYZE, BUFFERS) of the slowest reads of the last captured request."""
+    if request.GET.get("list"):
+        # Every statement of the last captured request, in order, with its time.
+        return JsonResponse(
+            {"statements": [[round(t * 1000, 3), sql[:160]] for sql, _p, t in middleware.CAPTURED]}
+        )
     top = int(request.GET.get("top", "4"))
     statements = sorted(middleware.CAPTURED, key=lambda s: -s[2])
     plans = []

@@ -12,7 +12,9 @@ from common.params import parse_id
 from .models import Council
 
 
-def council_for(*, school: School, academic_year: AcademicYear) -> Council | None:
+def council_for(*, school: School | int, academic_year: AcademicYear | int) -> Council | None:
+    """The school's council of that year (each given as a row or its id: an id spares the
+    caller loading the row)."""
     return (
         Council.objects.select_related("chair", "secretary")
         .filter(school=school, academic_year=academic_year)
@@ -20,7 +22,7 @@ def council_for(*, school: School, academic_year: AcademicYear) -> Council | Non
     )
 
 
-def council_members(*, school: School, academic_year: AcademicYear) -> QuerySet[User]:
+def council_members(*, school: School | int, academic_year: AcademicYear | int) -> QuerySet[User]:
     """People the chair may pick as experts: the council's members and its chair."""
     return (
         User.objects.filter(

@@ -436,11 +436,18 @@ def _wanted_steps(
     return wanted
 
 
-def council_tasks_sync(*, council: Council, today: datetime.date | None = None) -> None:
+def council_tasks_sync(
+    *,
+    council: Council | None = None,
+    school_id: int | None = None,
+    academic_year_id: int | None = None,
+    today: datetime.date | None = None,
+) -> None:
     """Bring the council's inbox tasks in line with its records: open the steps that are
     due, close the ones that were done, and hand a step over when its role changed hands
     (a new chair or secretary). Called by every council write, in its transaction; the new
-    assignee is told (an outbox row in the same transaction)."""
+    assignee is told (an outbox row in the same transaction). The council is given, or
+    named by school and year (then nothing happens when there is none)."""
     from notifications.models import Kind as NoticeKind
     from notifications.services import notify
 
@@ -450,11 +457,13 @@ def council_tasks_sync(*, council: Council, today: datetime.date | None = None) 
     # Serialized per council: two documents recommended at the same moment must open one
     # agenda step, not trip the unique constraint. Every council write takes the council's
     # row before its protocol's, so this adds no lock-order inversion.
-    council = (
-        Council.objects.select_for_update(of=("self",))
-        .select_related("academic_year")
-        .get(pk=council.pk)
-    )
+    rows = Council.objects.select_for_update(of=("self",)).select_related("academic_year")
+    if council is not None:
+        council = rows.get(pk=council.pk)
+    else:
+        council = rows.filter(school_id=school_id, academic_year_id=academic_year_id).first()
+        if council is None:
+            return
     wanted = _wanted_steps(council, today)
     open_rows = list(
         CouncilTask.objects.select_for_update().filter(

@@ -285,7 +285,9 @@ def document_register(*, document: Document, actor: User) -> Document:
     return document
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (a transition: one fewer
+# round trip each way); an error still undoes the caller's whole step.
+@transaction.atomic(savepoint=False)
 def round_open(
     *,
     document: Document,
@@ -302,7 +304,11 @@ def round_open(
         due_date=due_date,
         assigned_by=assigned_by,
     )
-    Review.objects.bulk_create([Review(round=expertise_round, expert=e) for e in experts])
+    # The new reviews ride along (`new_reviews`), each knowing its round: the flow arms
+    # their reminders and tells their experts within the same step without reading them.
+    expertise_round.new_reviews = Review.objects.bulk_create(
+        [Review(round=expertise_round, expert=e) for e in experts]
+    )
     return expertise_round
 
 
@@ -348,7 +354,9 @@ def review_hand_over(*, review: Review, actor: User, expert: User) -> Review:
     return new
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (a transition: one fewer
+# round trip each way); an error still undoes the caller's whole step.
+@transaction.atomic(savepoint=False)
 def review_submit(
     *, review: Review, opinion: str, comment: str, recommendations: Iterable[str]
 ) -> Review:

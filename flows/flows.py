@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -14,8 +15,8 @@ from council.selectors import council_for
 from documents.models import ExpertiseRound
 
 from . import notices, views
-from .models import ExpertiseProcess
-from .nodes import ForEachSplit
+from .models import ExpertiseProcess, step_memo
+from .nodes import ForEachSplit, StepJoin
 
 
 class ExpertiseFlow(flow.Flow):
@@ -78,7 +79,7 @@ class ExpertiseFlow(flow.Flow):
         .Permission("flows.review_expertiseprocess")
         .Next(this.join_reviews)
     )
-    join_reviews = flow.Join().Annotation(title=_("All reviews are in")).Next(this.decide)
+    join_reviews = StepJoin().Annotation(title=_("All reviews are in")).Next(this.decide)
     decide = (
         flow.View(views.DecideView.as_view())
         .onCreate(this.task_created)
@@ -170,8 +171,12 @@ class ExpertiseFlow(flow.Flow):
         """The task being created goes to `holder`, or to their substitute while they are
         away; then the task says whom the substitute acts for ("acting for")."""
         owner = self.acting_owner(activation, holder)
-        if owner is not None and owner.pk != holder.pk:
-            activation.task.data["acting_for"] = holder.pk
+        if owner is not None:
+            # Written with the task's INSERT (viewflow 2.4 never fills it; SLA figures
+            # need it), not by an UPDATE after it.
+            activation.task.assigned = timezone.now()
+            if owner.pk != holder.pk:
+                activation.task.data["acting_for"] = holder.pk
         return owner
 
     def acting_owner(self, activation: Any, holder: User | None) -> User | None:
@@ -179,7 +184,9 @@ class ExpertiseFlow(flow.Flow):
         nobody acts on their own document."""
         if holder is None:
             return None
-        assignee = acting_assignee(holder)
+        # The experts' substitutes were read together when the chair assigned them.
+        known = step_memo(activation.process).get("acting", {})
+        assignee = known[holder.pk] if holder.pk in known else acting_assignee(holder)
         if assignee.pk == activation.process.document.author_id:
             return holder
         return assignee
@@ -190,24 +197,30 @@ class ExpertiseFlow(flow.Flow):
 
     def chair_of(self, activation: Any) -> User:
         document = activation.process.document
-        council = council_for(school=document.school, academic_year=document.academic_year)
+        council = council_for(school=document.school_id, academic_year=document.academic_year_id)
         if council is None:
             # document_submit refuses a submission without a council; this is a broken setup.
             raise LookupError(f"No council for {document.school} {document.academic_year}")
         return council.chair
 
     def author_of(self, activation: Any) -> User:
+        activation.task.assigned = timezone.now()  # with the INSERT, as in assign_acting
         return activation.process.document.author
 
     def expert_of(self, activation: Any) -> User:
-        return User.objects.get(pk=activation.task.data["expert"])
+        pk = activation.task.data["expert"]
+        known = step_memo(activation.process).get("experts", {})
+        return known[pk] if pk in known else User.objects.get(pk=pk)
 
     def expert_items(self, activation: Any) -> list[dict[str, int]]:
-        document = activation.process.document
-        current = document.rounds.order_by("-number").first()
+        reviews = step_memo(activation.process).get("reviews")
+        if reviews is None:
+            document = activation.process.document
+            current = document.rounds.order_by("-number").first()
+            reviews = {r.pk: r for r in current.reviews.all()}
         return [
             {"expert": review.expert_id, "review": review.pk}
-            for review in current.reviews.order_by("pk")
+            for review in sorted(reviews.values(), key=lambda r: r.pk)
         ]
 
     def director_of(self, activation: Any) -> User | None:

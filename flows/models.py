@@ -115,3 +115,12 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review} · {self.kind} · {self.due_at:%Y-%m-%d %H:%M}"
+
+
+def step_memo(process: Process) -> dict:
+    """What one step (one request under the flow lock) already read or wrote about its
+    process — the round's new reviews, the chosen experts and their substitutes — so the
+    nodes viewflow creates within the same step do not read those rows again. Kept on the
+    process instance, which viewflow hands from node to node within a step and reads
+    afresh in the next one."""
+    return process.__dict__.setdefault("_step_memo", {})

@@ -8,6 +8,9 @@ idempotent: each deadline row is claimed once, each reminder has a dedupe key.""
 from __future__ import annotations
 
 import datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +24,9 @@ from council.models import Council
 from documents.models import Document, Review
 from documents.services import review_acting_expert_set
 from notifications.models import Kind
-from notifications.services import Notice, notify, notify_bulk
+from notifications.services import Notice, notices_gathered, notify, notify_bulk
 
-from .models import Deadline
+from .models import Deadline, step_memo
 from .stages import node_of
 
 
@@ -42,29 +45,40 @@ def document_url(document: Document) -> str:
 
 
 def on_task_created(activation: Any) -> None:
-    task_assigned(activation.task, activation.process.document)
+    memo = step_memo(activation.process)
+    memo.setdefault("created", []).append(activation.task)
+    task_assigned(activation.task, activation.process.document, memo=memo)
 
 
-def task_assigned(task: Any, document: Document) -> None:
+def task_assigned(task: Any, document: Document, memo: dict | None = None) -> None:
     """A human task got its owner: note when, arm a review's reminders, and tell the owner
-    (authors hear of their returned document instead, with the same link)."""
+    (authors hear of their returned document instead, with the same link). `memo`: what
+    the step already holds (flows.models.step_memo)."""
     if task.owner_id is None:
         return
-    task.assigned = timezone.now()  # viewflow 2.4 never fills it; SLA figures need it
-    task.save(update_fields=["assigned"])
+    if memo is None or task.assigned is None:
+        # A task handed to someone else; a new task had it set with its INSERT (the flow's
+        # assign_acting). viewflow 2.4 never fills it; SLA figures need it.
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])
     if not node_of(task).tells_owner:
         return
     params = {"task_msgid": _msgid(task.flow_task.task_title), "document": document.title}
     review = None
     if task.data.get("review"):
-        review = Review.objects.select_related("round").get(pk=task.data["review"])
+        review = (memo or {}).get("reviews", {}).get(task.data["review"])
+        if review is None:
+            review = Review.objects.select_related("round").get(pk=task.data["review"])
         params["due"] = f"{review.effective_due_date:%d.%m.%Y}"
         deadlines_arm(review)
         if task.owner_id != review.expert_id:
             # The substitute may open the document they review (documents_visible_to).
             review_acting_expert_set(review=review, acting_expert=task.owner)
     if task.data.get("acting_for"):
-        params["acting_for"] = User.objects.get(pk=task.data["acting_for"]).get_full_name()
+        holder = (memo or {}).get("experts", {}).get(task.data["acting_for"])
+        if holder is None:
+            holder = User.objects.get(pk=task.data["acting_for"])
+        params["acting_for"] = holder.get_full_name()
     notify(
         recipient=task.owner,
         kind=Kind.TASK_ASSIGNED,
@@ -87,9 +101,15 @@ def document_outcome(document: Document, kind: str, reason: str = "", task: Any 
     )
 
 
-def author_task(document: Document) -> Any:
+def author_task(document: Document, memo: dict | None = None) -> Any:
+    """The author's open task on the document: the one this step just created when there
+    is one (`memo`: flows.models.step_memo), else from the database."""
     from viewflow.workflow.models import Task
 
+    if memo is not None:
+        for task in reversed(memo.get("created", [])):
+            if task.owner_id == document.author_id and task.status == STATUS.ASSIGNED:
+                return task
     return (
         Task.objects.filter(
             process__expertiseprocess__document=document,
@@ -120,21 +140,56 @@ def deadlines_arm(review: Review) -> None:
         Deadline.Kind.DUE_TODAY: _at(due, 9),
         Deadline.Kind.OVERDUE: _at(due + datetime.timedelta(days=1), 0),
     }
-    # One upsert for the three rows (a transition writes them under the flow lock).
+    rows = [
+        Deadline(
+            review=review,
+            kind=kind,
+            due_at=moment,
+            done_at=now if (moment <= now and kind != Deadline.Kind.OVERDUE) else None,
+        )
+        for kind, moment in moments.items()
+    ]
+    gathered = getattr(_step, "deadlines", None)
+    if gathered is not None:
+        gathered.extend(rows)  # written with the step's other reviews at its end
+    else:
+        _deadlines_write(rows)
+
+
+def _deadlines_write(rows: list[Deadline]) -> None:
+    # One upsert for all the rows (a transition writes them under the flow lock); a review
+    # armed twice in one step keeps its last moments (an upsert may touch a row once).
+    last = {(row.review_id, row.kind): row for row in rows}
     Deadline.objects.bulk_create(
-        [
-            Deadline(
-                review=review,
-                kind=kind,
-                due_at=moment,
-                done_at=now if (moment <= now and kind != Deadline.Kind.OVERDUE) else None,
-            )
-            for kind, moment in moments.items()
-        ],
+        list(last.values()),
         update_conflicts=True,
         unique_fields=["review", "kind"],
         update_fields=["due_at", "done_at"],
     )
+
+
+_step = threading.local()
+
+
+@contextmanager
+def step_gathered() -> Iterator[None]:
+    """One step of a document's process (a task page's POST, an API call, a task done
+    from code): the notices it causes and the reminders it arms are kept and written
+    together when it ends without an error — one upsert of deadlines and notify_bulk's
+    constant number of statements, whatever the number of experts. An error drops them
+    with the rest of the step. Nested blocks join the outermost."""
+    if getattr(_step, "deadlines", None) is not None:
+        yield
+        return
+    _step.deadlines = []
+    try:
+        with notices_gathered():
+            yield
+            rows, _step.deadlines = _step.deadlines, None
+            if rows:
+                _deadlines_write(rows)
+    finally:
+        _step.deadlines = None
 
 
 def deadlines_cancel(review: Review) -> None:

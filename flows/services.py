@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User, acting_assignee
+from accounts.models import User, acting_assignee, acting_assignees
 from council.selectors import council_for, council_members
 from council.services import council_tasks_sync
 from documents.models import (
@@ -48,7 +48,7 @@ from documents.services import (
 from notifications.models import Kind
 
 from . import notices
-from .models import ExpertiseProcess
+from .models import ExpertiseProcess, step_memo
 
 # Opinions that ask the author for changes, and so need at least one recommendation.
 OPINIONS_WITH_RECOMMENDATIONS = (Opinion.APPROVE_WITH_CHANGES, Opinion.REVISE)
@@ -165,7 +165,7 @@ def screening_accept(
     if due_date < timezone.localdate():
         raise ValidationError(_("The due date cannot be in the past."))
     allowed = set(
-        council_members(school=document.school, academic_year=document.academic_year)
+        council_members(school=document.school_id, academic_year=document.academic_year_id)
         .exclude(pk=document.author_id)
         .values_list("pk", flat=True)
     )
@@ -181,8 +181,15 @@ def screening_accept(
         due_date=due_date,
         assigned_by=actor,
     )
+    # The review tasks viewflow creates next, one per expert, read these instead of the
+    # rows (flows.models.step_memo): the reviews just written, the experts, their
+    # substitutes (one query for all).
+    memo = step_memo(process)
+    memo["reviews"] = {review.pk: review for review in expertise_round.new_reviews}
+    memo["experts"] = {expert.pk: expert for expert in experts}
+    memo["acting"] = acting_assignees(list(experts))
     process.screening = ExpertiseProcess.Screening.ACCEPT
-    process.save()
+    process.save(update_fields=["data"])
     document_set_stage(document=document, stage=Stage.IN_EXPERTISE)
     event_record(
         document=document,
@@ -202,7 +209,7 @@ def screening_return(*, activation: Any, actor: User, reason: str) -> None:
     if not reason.strip():
         raise ValidationError(_("Say what the author must fix."))
     process.screening = ExpertiseProcess.Screening.RETURN
-    process.save()
+    process.save(update_fields=["data"])
     document_set_stage(document=document, stage=Stage.RETURNED)
     event_record(
         document=document,
@@ -212,9 +219,8 @@ def screening_return(*, activation: Any, actor: User, reason: str) -> None:
         note=reason.strip(),
     )
     activation.execute()
-    notices.document_outcome(
-        document, Kind.DOCUMENT_RETURNED, reason.strip(), task=notices.author_task(document)
-    )
+    author_task = notices.author_task(document, memo=step_memo(process))
+    notices.document_outcome(document, Kind.DOCUMENT_RETURNED, reason.strip(), task=author_task)
 
 
 def review_complete(
@@ -265,7 +271,7 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
         expertise_round=expertise_round, decision=decision, reason=reason.strip(), decided_by=actor
     )
     process.decision = decision
-    process.save()
+    process.save(update_fields=["data"])
     stage, kind = {
         ExpertiseRound.Decision.REVISE: (Stage.REVISION, EventKind.SENT_TO_REVISION),
         ExpertiseRound.Decision.REJECT: (Stage.REJECTED, EventKind.REJECTED),
@@ -283,15 +289,16 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
     activation.execute()
     if decision == ExpertiseRound.Decision.RECOMMEND:
         # The chair's next step: put it on a session's agenda (an inbox task).
-        council = council_for(school=document.school, academic_year=document.academic_year)
-        if council is not None:
-            council_tasks_sync(council=council)
+        council_tasks_sync(school_id=document.school_id, academic_year_id=document.academic_year_id)
     outcome = {
         ExpertiseRound.Decision.REVISE: Kind.DOCUMENT_RETURNED,
         ExpertiseRound.Decision.REJECT: Kind.DOCUMENT_REJECTED,
         ExpertiseRound.Decision.RECOMMEND: Kind.DOCUMENT_RECOMMENDED,
     }[decision]
-    notices.document_outcome(document, outcome, reason.strip(), task=notices.author_task(document))
+    # Only a revision gives the author a task (created just now, by activation.execute).
+    revised = decision == ExpertiseRound.Decision.REVISE
+    author_task = notices.author_task(document, memo=step_memo(process)) if revised else None
+    notices.document_outcome(document, outcome, reason.strip(), task=author_task)
 
 
 def answers_check(answers: Sequence[RecommendationAnswer], expected: Sequence[Recommendation]):
@@ -336,7 +343,8 @@ def task_perform(*, task: Any, actor: User, step: Any) -> Any:
         if task.owner_id != actor.pk or task.status != STATUS.ASSIGNED:
             raise PermissionDenied("not this user's open task")
         activation.start(None)
-        return step(activation)
+        with notices.step_gathered():  # the step's notices and reminders, in bulk
+            return step(activation)
 
 
 # After the expertise: the council session, the pedagogical council, the director.
@@ -575,7 +583,7 @@ def review_replace(*, review: Review, actor: User, expert: User) -> Review:
         if review.submitted_at is not None or review.replaced_by_id is not None:
             raise ValidationError(_("This review is no longer open."))
         allowed = council_members(
-            school=document.school, academic_year=document.academic_year
+            school=document.school_id, academic_year=document.academic_year_id
         ).exclude(pk=document.author_id)
         if not allowed.filter(pk=expert.pk).exists():
             raise ValidationError(
@@ -610,7 +618,7 @@ def review_replace(*, review: Review, actor: User, expert: User) -> Review:
 def _require_chair_of(document: Document, actor: User) -> None:
     from django.core.exceptions import PermissionDenied
 
-    council = council_for(school=document.school, academic_year=document.academic_year)
+    council = council_for(school=document.school_id, academic_year=document.academic_year_id)
     if council is None or council.chair_id != actor.pk:
         raise PermissionDenied(_("Only the chair of the council can do this."))
 

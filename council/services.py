@@ -436,6 +436,24 @@ def _wanted_steps(
     return wanted
 
 
+def council_agenda_step_ensure(*, school_id: int, academic_year_id: int) -> None:
+    """A document was just recommended to a council session: its chair's agenda step must
+    be open. When one is open already, the recommendation changes nothing else (every other
+    council write syncs its own steps), so one indexed read suffices
+    (council_task_agenda_open_once); otherwise the full sync."""
+    from .models import CouncilTask
+
+    if CouncilTask.objects.filter(
+        council__school_id=school_id,
+        council__academic_year_id=academic_year_id,
+        kind=CouncilTask.Kind.AGENDA,
+        session__isnull=True,
+        status=CouncilTask.Status.OPEN,
+    ).exists():
+        return
+    council_tasks_sync(school_id=school_id, academic_year_id=academic_year_id)
+
+
 def council_tasks_sync(
     *,
     council: Council | None = None,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, acting_assignee, acting_assignees
 from council.selectors import council_for, council_members
-from council.services import council_tasks_sync
+from council.services import council_agenda_step_ensure
 from documents.models import (
     Document,
     DocumentVersion,
@@ -251,10 +251,11 @@ def review_complete(
         note=review.opinion,  # a code: shown in each reader's language
     )
     activation.execute()
-    # Under the flow lock, so exactly one of two simultaneous last reviews sees zero.
-    if not review.round.reviews.filter(
-        submitted_at__isnull=True, replaced_by__isnull=True
-    ).exists():
+    # The last review: the join let the flow on to the chair's decision (its task was
+    # created within this step), so no review is open any more. Under the flow lock,
+    # exactly one of two simultaneous last reviews does.
+    created = step_memo(activation.process).get("created", [])
+    if any(task.flow_task == _flow().decide for task in created):
         document_set_stage(document=document, stage=Stage.DECISION)
     return review
 
@@ -289,7 +290,9 @@ def expertise_decide(*, activation: Any, actor: User, decision: str, reason: str
     activation.execute()
     if decision == ExpertiseRound.Decision.RECOMMEND:
         # The chair's next step: put it on a session's agenda (an inbox task).
-        council_tasks_sync(school_id=document.school_id, academic_year_id=document.academic_year_id)
+        council_agenda_step_ensure(
+            school_id=document.school_id, academic_year_id=document.academic_year_id
+        )
     outcome = {
         ExpertiseRound.Decision.REVISE: Kind.DOCUMENT_RETURNED,
         ExpertiseRound.Decision.REJECT: Kind.DOCUMENT_REJECTED,

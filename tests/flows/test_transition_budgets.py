@@ -21,13 +21,13 @@ from tests.helpers import create_and_submit, review_post, the_task
 pytestmark = pytest.mark.django_db
 
 # Statements of each step without savepoints: the counts of bench/results/national-*.md
-# (34, 20, 29, 29 on the national data) less the savepoint statements there (the step's
+# (34, 19, 28, 26 on the national data) less the savepoint statements there (the step's
 # own and the ones viewflow takes around a gateway or a join).
 BUDGETS = {
     "screen": 30,  # two experts
-    "review": 18,  # an expert who is not the last
-    "last review": 25,  # the join completes, the chair's decision task is created
-    "decide": 25,  # recommended; the chair's agenda step already open
+    "review": 17,  # an expert who is not the last
+    "last review": 24,  # the join completes, the chair's decision task is created
+    "decide": 22,  # recommended; the chair's agenda step already open
     "return": 18,  # the chair returns the submission for formal fixes
 }
 

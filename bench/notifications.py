@@ -18,7 +18,10 @@ a PostgreSQL database of its own (dropped and recreated; the name must contain "
 - Outage: 4 HTTP clients write `--rate` notices a second through gunicorn; Redis is
   stopped `--outage` seconds, then started again empty; beat's sweep runs every 10 s.
   Timed from Redis back until every e-mail written before that is sent.
-- Kills: SIGKILL of a random pool process `--kills` times while backlogs drain.
+- Kills: SIGKILL of a random pool process `--kills` times while backlogs drain at full
+  speed; steady-kills: as many under the steady HTTP load of `--rate` notices a second.
+  Each duplicate is set beside the nearest kill, and a probe of the bench's own times the
+  server's answer to a final dot meanwhile (see `beside_kills`).
 - Reminders: `--reminders` review reminders due at one moment, timed until all are sent.
 
 Lost and duplicate counts come from the SMTP server's own count of messages and distinct
@@ -240,11 +243,76 @@ def children_of(pid: int) -> list[int]:
     return children
 
 
-def kill_phase(kills: int, *, make_backlog, services: Services, sink) -> dict:
+class AnswerProbe:
+    """Times the SMTP server's answer to a message's final dot, from a connection of the
+    bench's own, every `every` seconds while the load runs: the instant in which a
+    sending process that dies leaves an accepted message it could not mark (the
+    server's part of it; the worker's own part, from reading the reply to the UPDATE on
+    the wire, is a few tens of microseconds)."""
+
+    def __init__(self, port: int, every: float = 0.02) -> None:
+        import threading
+
+        self.port, self.every = port, every
+        self.answers: list[float] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self) -> AnswerProbe:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+    def run(self) -> None:
+        import smtplib
+
+        smtp = smtplib.SMTP("127.0.0.1", self.port, timeout=30)
+        smtp.ehlo()
+        number = 0
+        while not self.stop.wait(self.every):
+            number += 1
+            smtp.mail("probe@example.org")
+            smtp.rcpt("probe@example.org")
+            smtp.docmd("data")
+            data = f"Message-ID: <probe-{number}@bench>\r\nSubject: probe\r\n\r\nx\r\n.\r\n"
+            started = time.monotonic()
+            smtp.send(data.encode())  # one write, as the worker does (no Nagle wait)
+            code, _reply = smtp.getreply()
+            if code == 250:
+                self.answers.append(time.monotonic() - started)
+        smtp.quit()
+
+    def figures(self) -> dict:
+        answers = sorted(self.answers)
+        if not answers:
+            return {}
+        return {
+            "probes": len(answers),
+            "mean_ms": round(statistics.mean(answers) * 1e3, 3),
+            "p50_ms": round(answers[len(answers) // 2] * 1e3, 3),
+            "p95_ms": round(answers[int(len(answers) * 0.95)] * 1e3, 3),
+        }
+
+
+def child_alive(pid: int, parent: int) -> bool:
+    """`pid` is still a running (not dead, not yet reaped) child of `parent`."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] not in ("Z", "X") and int(fields[1]) == parent
+
+
+def kill_phase(kills: int, *, make_backlog, services: Services, sink, smtp_port: int) -> dict:
     """SIGKILL a busy pool process `kills` times at random moments while a backlog drains
     (Celery replaces it; the task is redelivered); then count what was lost and doubled.
     Every delivery has its own Message-ID, so copies of one message share theirs:
-    duplicates are messages received beyond the distinct Message-IDs."""
+    duplicates are messages received beyond the distinct Message-IDs. Each duplicate's
+    first copy is set beside the nearest kill: arriving after the kill means the worker
+    had written the whole message before it died and the server took it afterwards."""
     import random
     import signal
 
@@ -254,21 +322,36 @@ def kill_phase(kills: int, *, make_backlog, services: Services, sink) -> dict:
     rng = random.Random(94)
     before = sink_counts(sink)
     total, done = 0, 0
+    kill_times: list[float] = []
+    draining = 0.0
     started = time.monotonic()
-    while done < kills:
-        make_backlog(1500)
-        total += 1500
-        sweep()
-        while done < kills and Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
-            services.check()
-            time.sleep(rng.uniform(0.2, 0.8))
-            children = children_of(services.worker.pid)
-            if children:
+    with AnswerProbe(smtp_port) as probe:
+        while done < kills:
+            make_backlog(1500)
+            total += 1500
+            sweep()
+            drain_started = time.monotonic()
+            while done < kills and Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+                services.check()
+                # The victim is chosen before the pause and killed right after it:
+                # scanning /proc at the moment of the kill took CPU from the senders
+                # exactly then, and lengthened the instants it is meant to sample.
+                children = children_of(services.worker.pid)
+                victim = rng.choice(children) if children else None
+                time.sleep(rng.uniform(0.2, 0.8))
+                if victim is None or not child_alive(victim, services.worker.pid):
+                    continue
                 try:
-                    os.kill(rng.choice(children), signal.SIGKILL)
-                    done += 1
+                    os.kill(victim, signal.SIGKILL)
                 except ProcessLookupError:
-                    pass
+                    continue
+                kill_times.append(time.monotonic())
+                done += 1
+            while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+                time.sleep(0.05)
+                if time.monotonic() - drain_started > 120:
+                    break
+            draining += time.monotonic() - drain_started
     deadline = time.monotonic() + 300
     while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
         services.check()
@@ -276,7 +359,9 @@ def kill_phase(kills: int, *, make_backlog, services: Services, sink) -> dict:
             break
         sweep()
         time.sleep(1)
-    messages, ids = received_between(before, sink_counts(sink))
+    after = sink_counts(sink)
+    messages, ids = received_between(before, after)
+    rate = total / draining if draining else 0.0
     return {
         "kills": done,
         "deliveries": total,
@@ -284,6 +369,92 @@ def kill_phase(kills: int, *, make_backlog, services: Services, sink) -> dict:
         "not_sent": Delivery.objects.exclude(status=Delivery.Status.SENT).count(),
         "lost": total - ids,
         "duplicates": messages - ids,
+        "emails_per_second_while_sending": round(rate, 1),
+        **beside_kills(before, after, kill_times, probe, rate),
+    }
+
+
+def beside_kills(before: dict, after: dict, kill_times: list[float], probe, rate: float) -> dict:
+    """Each new duplicate's first copy beside the nearest kill (ms; ≥ 0: it reached the
+    server after the process that wrote it had died), the server's answer time, and the
+    duplicates that answer time predicts: by Little's law a process sending r messages a
+    second with T seconds from final dot to mark has r × T messages in that instant, so
+    each kill finds about that many."""
+    offsets = []
+    for message_id, arrivals in after["doubled"].items():
+        if message_id in before["doubled"] or not kill_times:
+            continue
+        nearest = min(kill_times, key=lambda k: abs(arrivals[0] - k))
+        offsets.append(round((arrivals[0] - nearest) * 1e3, 2))
+    answer = probe.figures()
+    return {
+        "duplicate_first_copy_ms_from_kill": sorted(offsets),
+        "duplicates_arrived_after_the_kill": sum(1 for o in offsets if o >= 0),
+        "server_answer_to_final_dot": answer,
+        # A process sends about half of the rate (concurrency 2).
+        "expected_duplicates_from_answer_time": round(
+            len(kill_times) * rate / 2 * answer.get("mean_ms", 0) / 1e3, 1
+        ),
+    }
+
+
+def steady_kill_phase(
+    kills: int, *, services: Services, web_port: int, rate: float, sink, smtp_port: int
+) -> dict:
+    """The kills under the steady load of HTTP clients writing `rate` notices a second
+    through gunicorn (no backlog: each e-mail goes out as its notice is written), beat's
+    sweep every 10 s; then every notice acknowledged is waited for and counted."""
+    import random
+    import signal
+
+    from notifications.models import Delivery
+    from notifications.tasks import sweep
+
+    rng = random.Random(1047)
+    before = sink_counts(sink)
+    first_id = (Delivery.objects.order_by("-pk").values_list("pk", flat=True).first()) or 0
+    load = Load(web_port, rate=rate)
+    load.start()
+    time.sleep(5)
+    done, kill_times = 0, []
+    started = last_sweep = time.monotonic()
+    with AnswerProbe(smtp_port) as probe:
+        while done < kills:
+            services.check()
+            if time.monotonic() - last_sweep >= 10:
+                sweep()
+                last_sweep = time.monotonic()
+            children = children_of(services.worker.pid)
+            victim = rng.choice(children) if children else None
+            time.sleep(rng.uniform(0.2, 0.8))
+            if victim is None or not child_alive(victim, services.worker.pid):
+                continue
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+            kill_times.append(time.monotonic())
+            done += 1
+        load.finish()
+        killing = time.monotonic() - started
+    mine = Delivery.objects.filter(pk__gt=first_id)
+    deadline = time.monotonic() + 300
+    while mine.exclude(status=Delivery.Status.SENT).exists() and time.monotonic() < deadline:
+        services.check()
+        sweep()
+        time.sleep(1)
+    after = sink_counts(sink)
+    messages, ids = received_between(before, after)
+    return {
+        "kills": done,
+        "notices_per_second_asked": rate,
+        "notices_acknowledged": load.acknowledged,
+        "http_errors": load.errors,
+        "seconds_killing": round(killing, 1),
+        "not_sent": mine.exclude(status=Delivery.Status.SENT).count(),
+        "lost": load.acknowledged - ids,
+        "duplicates": messages - ids,
+        **beside_kills(before, after, kill_times, probe, load.acknowledged / killing),
     }
 
 
@@ -341,7 +512,7 @@ def reminders_phase(wanted: int, *, services: Services) -> dict:
     }
 
 
-PHASES = ("throughput", "outage", "kills", "reminders")
+PHASES = ("throughput", "outage", "kills", "steady-kills", "reminders")
 
 
 def targets(result: dict) -> list[tuple[str, bool]]:
@@ -372,17 +543,19 @@ def targets(result: dict) -> list[tuple[str, bool]]:
             )
         )
         checks.append((f"outage: no failed request ({o['http_errors']})", o["http_errors"] == 0))
-    if "kills" in result:
-        k = result["kills"]
+    for key, label in (("kills", "kills"), ("steady_kills", "kills under steady load")):
+        if key not in result:
+            continue
+        k = result[key]
         checks.append(
             (
-                f"kills: 0 lost ({k['lost']}, {k['not_sent']} not sent)",
+                f"{label}: 0 lost ({k['lost']}, {k['not_sent']} not sent)",
                 k["lost"] == 0 and k["not_sent"] == 0,
             )
         )
         checks.append(
             (
-                f"kills: ≤ 1 duplicate in 30 kills ({k['duplicates']} in {k['kills']})",
+                f"{label}: ≤ 1 duplicate in 30 kills ({k['duplicates']} in {k['kills']})",
                 k["duplicates"] <= max(1, k["kills"] // 30),
             )
         )
@@ -495,7 +668,7 @@ def main() -> None:
 
     services = Services(start_redis, start_worker)
     services.others.append(sink)
-    if "outage" in phases:
+    if "outage" in phases or "steady-kills" in phases:
         with (tmp / "gunicorn.log").open("ab") as log:
             services.others.append(
                 subprocess.Popen(
@@ -628,9 +801,24 @@ def main() -> None:
             result["outage"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
         if "kills" in phases:
             result["kills"] = kill_phase(
-                args.kills, make_backlog=make_backlog, services=services, sink=sink_out
+                args.kills,
+                make_backlog=make_backlog,
+                services=services,
+                sink=sink_out,
+                smtp_port=smtp_port,
             )
             result["kills"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        if "steady-kills" in phases:
+            wait(web_answers(web_port), 60, "gunicorn answers")
+            result["steady_kills"] = steady_kill_phase(
+                args.kills,
+                services=services,
+                web_port=web_port,
+                rate=args.rate,
+                sink=sink_out,
+                smtp_port=smtp_port,
+            )
+            result["steady_kills"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
         if "reminders" in phases:
             result["reminders"] = reminders_phase(args.reminders, services=services)
             result["reminders"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
@@ -700,6 +888,7 @@ def report(result: dict, checks: list[tuple[str, bool]]) -> str:
     titles = {
         "outage": "Redis stopped while HTTP clients write notices through gunicorn",
         "kills": "Random SIGKILLs of pool processes while a backlog drains",
+        "steady_kills": "Random SIGKILLs of pool processes under steady HTTP load",
         "reminders": "Review reminders due at one moment",
     }
     for key, title in titles.items():

@@ -306,6 +306,25 @@ def child_alive(pid: int, parent: int) -> bool:
     return fields[0] not in ("Z", "X") and int(fields[1]) == parent
 
 
+def kill_one(rng, services: Services) -> float | None:
+    """SIGKILL a random pool process after a random pause of 0.2–0.8 s; when it died, or
+    None if there was none to kill. The victim is chosen before the pause and killed right
+    after it: scanning /proc at the moment of the kill took CPU from the senders exactly
+    then, and lengthened the instants it is meant to sample."""
+    import signal
+
+    children = children_of(services.worker.pid)
+    victim = rng.choice(children) if children else None
+    time.sleep(rng.uniform(0.2, 0.8))
+    if victim is None or not child_alive(victim, services.worker.pid):
+        return None
+    try:
+        os.kill(victim, signal.SIGKILL)
+    except ProcessLookupError:
+        return None
+    return time.monotonic()
+
+
 def kill_phase(kills: int, *, make_backlog, services: Services, sink, smtp_port: int) -> dict:
     """SIGKILL a busy pool process `kills` times at random moments while a backlog drains
     (Celery replaces it; the task is redelivered); then count what was lost and doubled.
@@ -314,7 +333,6 @@ def kill_phase(kills: int, *, make_backlog, services: Services, sink, smtp_port:
     first copy is set beside the nearest kill: arriving after the kill means the worker
     had written the whole message before it died and the server took it afterwards."""
     import random
-    import signal
 
     from notifications.models import Delivery
     from notifications.tasks import sweep
@@ -333,20 +351,10 @@ def kill_phase(kills: int, *, make_backlog, services: Services, sink, smtp_port:
             drain_started = time.monotonic()
             while done < kills and Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
                 services.check()
-                # The victim is chosen before the pause and killed right after it:
-                # scanning /proc at the moment of the kill took CPU from the senders
-                # exactly then, and lengthened the instants it is meant to sample.
-                children = children_of(services.worker.pid)
-                victim = rng.choice(children) if children else None
-                time.sleep(rng.uniform(0.2, 0.8))
-                if victim is None or not child_alive(victim, services.worker.pid):
-                    continue
-                try:
-                    os.kill(victim, signal.SIGKILL)
-                except ProcessLookupError:
-                    continue
-                kill_times.append(time.monotonic())
-                done += 1
+                killed_at = kill_one(rng, services)
+                if killed_at is not None:
+                    kill_times.append(killed_at)
+                    done += 1
             while Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
                 time.sleep(0.05)
                 if time.monotonic() - drain_started > 120:
@@ -405,7 +413,6 @@ def steady_kill_phase(
     through gunicorn (no backlog: each e-mail goes out as its notice is written), beat's
     sweep every 10 s; then every notice acknowledged is waited for and counted."""
     import random
-    import signal
 
     from notifications.models import Delivery
     from notifications.tasks import sweep
@@ -424,17 +431,10 @@ def steady_kill_phase(
             if time.monotonic() - last_sweep >= 10:
                 sweep()
                 last_sweep = time.monotonic()
-            children = children_of(services.worker.pid)
-            victim = rng.choice(children) if children else None
-            time.sleep(rng.uniform(0.2, 0.8))
-            if victim is None or not child_alive(victim, services.worker.pid):
-                continue
-            try:
-                os.kill(victim, signal.SIGKILL)
-            except ProcessLookupError:
-                continue
-            kill_times.append(time.monotonic())
-            done += 1
+            killed_at = kill_one(rng, services)
+            if killed_at is not None:
+                kill_times.append(killed_at)
+                done += 1
         load.finish()
         killing = time.monotonic() - started
     mine = Delivery.objects.filter(pk__gt=first_id)

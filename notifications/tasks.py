@@ -299,8 +299,8 @@ def parallelism(channel: str, count: int) -> int:
 # flow of a school day) goes one message after another, a backlog's batches of 50 in 4.
 # Sent in parallel, a handful of messages only queue at the server together, each waiting
 # longer between its final dot and its mark — the instant in which a killed worker leaves
-# a message to go twice (30 kills under steady load: 3.3 duplicates on average in 8 runs
-# with 4 threads for every batch, 1.5 in 4 runs with this).
+# a message to go twice (30 kills under steady load: 3.3 duplicates on average over 8 runs
+# with 4 threads for every batch, 1.6 over 5 runs with this).
 PER_THREAD = 10
 
 
